@@ -1,0 +1,41 @@
+"""`/xapi/about` (no credentials needed) and `/health`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from lrs import __version__
+
+# Replaced by lrs.xapi.SUPPORTED_VERSIONS once the xapi package lands (same values).
+SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
+
+
+@get("/xapi/about", summary="Supported xAPI versions", tags=["xAPI"], sync_to_thread=False)
+def about(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    base = request.app.state.settings.base_url
+    return {
+        "version": list(SUPPORTED_VERSIONS),
+        "extensions": {
+            f"{base}/xapi/extensions/lrs": {"name": "lrs", "version": __version__},
+        },
+    }
+
+
+@get("/health", summary="PostgreSQL and Redis reachable", tags=["Operations"])
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    checks: dict[str, str] = {}
+    try:
+        async with request.app.state.pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+        checks["postgres"] = "ok"
+    except Exception as exc:
+        checks["postgres"] = f"unavailable: {type(exc).__name__}"
+    checks["redis"] = "ok" if await request.app.state.hinter.ping() else "unavailable"
+    healthy = all(v == "ok" for v in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "degraded", **checks},
+        status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
+    )

@@ -1,0 +1,93 @@
+"""The application factory: `create_app(settings)` wires routes, errors, CORS and the pools' lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.openapi import OpenAPIConfig
+from litestar.types import Message, Scope
+
+from lrs import __version__
+from lrs.api import about
+from lrs.api.errors import EXCEPTION_HANDLERS
+from lrs.queue import Hinter
+from lrs.security.authn import Authenticator
+from lrs.settings import Settings
+from lrs.store.db import create_pool
+
+log = logging.getLogger("lrs")
+
+VERSION_HEADER = "X-Experience-API-Version"
+LATEST_VERSION = "2.0.0"
+EXPOSED_HEADERS = [
+    VERSION_HEADER,
+    "X-Experience-API-Consistent-Through",
+    "ETag",
+    "Last-Modified",
+    "Location",
+]
+
+
+async def add_version_header(message: Message, scope: Scope) -> None:
+    """Every xAPI response carries the version it was answered in (the negotiated one, else the latest)."""
+    if message["type"] == "http.response.start" and scope["path"].startswith("/xapi"):
+        state = scope.get("state") or {}
+        headers = MutableScopeHeaders.from_message(message)
+        headers[VERSION_HEADER] = state.get("xapi_version", LATEST_VERSION)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    if not settings.database_url:
+        raise ValueError("LRS_DATABASE_URL is not set (use `lrs dev` for the embedded database)")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        assert settings.database_url is not None
+        pool = await create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        hinter = Hinter(settings.redis_url)
+        app.state.pool = pool
+        app.state.hinter = hinter
+        app.state.authenticator = Authenticator(pool, ttl=settings.credential_cache_seconds)
+        try:
+            yield
+        finally:
+            await hinter.close()
+            await pool.close()
+
+    routes: list[Any] = [about.about, about.health]
+
+    return Litestar(
+        route_handlers=routes,
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_version_header],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=3600,
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="lrs: an xAPI Learning Record Store that learns", version=__version__),
+        state=_initial_state(settings),
+        debug=False,
+    )
+
+
+def _initial_state(settings: Settings) -> Any:
+    from litestar.datastructures import State
+
+    return State({"settings": settings})
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for `uvicorn --factory` (used by `lrs serve` with several worker processes)."""
+    return create_app(Settings.from_env())
