@@ -33,3 +33,12 @@ def require(principal: Principal, *needed: Scope) -> None:
     if not any(grants(principal.scopes, scope) for scope in needed):
         names = " or ".join(s.value for s in needed)
         raise Forbidden(f"this credential lacks the scope this request needs ({names})")
+
+
+def provide_xapi_version(request: Request[Any, Any, Any]) -> str:
+    """The negotiated xAPI version ("1.0.3" or "2.0.0"); also recorded so the response header echoes it."""
+    from lrs.xapi import negotiate_version
+
+    version = negotiate_version(request.headers.get("x-experience-api-version"))
+    request.scope.setdefault("state", {})["xapi_version"] = version
+    return version
