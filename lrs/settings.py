@@ -75,6 +75,42 @@ class Settings:
         "LRS_CREDENTIAL_CACHE_SECONDS",
         "How long a verified credential is trusted without re-reading it; bounds cross-process revocation delay.",
     )
+    admin_cors_origins: tuple[str, ...] = _setting(
+        (),
+        "LRS_ADMIN_CORS_ORIGINS",
+        "Comma-separated origins allowed by CORS on `/admin/`; unset: no cross-origin access to administration.",
+    )
+    jwt_issuer: str | None = _setting(
+        None,
+        "LRS_JWT_ISSUER",
+        "Accept bearer JWTs from this issuer (`iss`); unset: bearer tokens are refused. Needs `LRS_JWT_AUDIENCE` "
+        "and one key setting.",
+    )
+    jwt_audience: str | None = _setting(None, "LRS_JWT_AUDIENCE", "The audience (`aud`) bearer JWTs must name.")
+    jwt_secret: str | None = _setting(
+        None, "LRS_JWT_SECRET", "HS256 shared secret (at least 32 bytes) that verifies bearer JWTs."
+    )
+    jwt_public_key_file: str | None = _setting(
+        None, "LRS_JWT_PUBLIC_KEY_FILE", "PEM public key file that verifies bearer JWTs (RSA: RS256, EC: ES256)."
+    )
+    jwt_jwks_file: str | None = _setting(
+        None, "LRS_JWT_JWKS_FILE", "Local JWKS (JSON) file whose signing keys verify bearer JWTs, chosen by `kid`."
+    )
+    jwt_store_claim: str = _setting("lrs_store", "LRS_JWT_STORE_CLAIM", "JWT claim naming the store (by name).")
+    jwt_scope_claim: str = _setting(
+        "scope", "LRS_JWT_SCOPE_CLAIM", "JWT claim holding the scopes: space-separated string or list."
+    )
+    jwt_scope_prefix: str = _setting(
+        "",
+        "LRS_JWT_SCOPE_PREFIX",
+        "Only scopes starting with this prefix count, prefix removed (`xapi:` keeps OIDC `profile` out).",
+    )
+    jwt_default_store: str | None = _setting(
+        None, "LRS_JWT_DEFAULT_STORE", "Store for tokens without the store claim; unset: such tokens are refused."
+    )
+    jwt_leeway_seconds: float = _setting(
+        30.0, "LRS_JWT_LEEWAY_SECONDS", "Clock skew allowed when checking `exp` and `nbf`."
+    )
     log_level: str = _setting("info", "LRS_LOG_LEVEL", "Log level: debug, info, warning, error.")
 
     @classmethod
