@@ -51,7 +51,7 @@ class Event(msgspec.Struct, frozen=True, array_like=True, gc=False):
 def ifi_key(agent: Mapping[str, Any]) -> str | None:
     """The one text key of an Agent's inverse functional identifier (`account:<homePage>|<name>`)."""
     account = agent.get("account")
-    if isinstance(account, Mapping):
+    if isinstance(account, dict):
         return f"account:{account.get('homePage', '')}|{account.get('name', '')}"
     for prop in ("mbox", "mbox_sha1sum", "openid"):
         value = agent.get(prop)
@@ -104,12 +104,12 @@ def parse_duration(value: str) -> float | None:
 def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
-    return [value] if isinstance(value, Mapping) else []
+    return [value] if isinstance(value, dict) else []
 
 
 def _definition_type(activity: Mapping[str, Any]) -> str | None:
     definition = activity.get("definition")
-    if isinstance(definition, Mapping):
+    if isinstance(definition, dict):
         kind = definition.get("type")
         return kind if isinstance(kind, str) else None
     return None
@@ -118,10 +118,10 @@ def _definition_type(activity: Mapping[str, Any]) -> str | None:
 def due_date_of(activity: Mapping[str, Any], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> float | None:
     """The due date (Unix seconds) an activity definition states in a due-date extension, if any."""
     definition = activity.get("definition")
-    if not isinstance(definition, Mapping):
+    if not isinstance(definition, dict):
         return None
     extensions = definition.get("extensions")
-    if not isinstance(extensions, Mapping):
+    if not isinstance(extensions, dict):
         return None
     for key in vocabulary.due_date_extensions:
         value = extensions.get(key)
@@ -152,8 +152,8 @@ def courses_of(
         if _definition_type(obj) in vocabulary.course_types or obj["id"] in known_courses or is_enrolment:
             found.append(obj["id"])
     context = statement.get("context")
-    context_activities = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if not isinstance(context_activities, Mapping):
+    context_activities = context.get("contextActivities") if isinstance(context, dict) else None
+    if not isinstance(context_activities, dict):
         return found
     untyped: dict[str, list[str]] = {"grouping": [], "parent": []}
     for usage in ("grouping", "parent"):
@@ -183,12 +183,12 @@ def events_from_statement(
 ) -> list[Event]:
     """The events of one statement: one per course it belongs to (none if it is not about a course)."""
     actor = statement.get("actor")
-    if not isinstance(actor, Mapping) or actor.get("objectType", "Agent") != "Agent":
+    if not isinstance(actor, dict) or actor.get("objectType", "Agent") != "Agent":
         return []
     learner = ifi_key(actor)
     verb = statement.get("verb")
     obj = statement.get("object")
-    if learner is None or not isinstance(verb, Mapping) or not isinstance(obj, Mapping):
+    if learner is None or not isinstance(verb, dict) or not isinstance(obj, dict):
         return []
     if obj.get("objectType", "Activity") != "Activity" or not isinstance(obj.get("id"), str):
         return []
@@ -203,9 +203,9 @@ def events_from_statement(
         return []
     activity_type = _definition_type(obj)
     result = statement.get("result")
-    result = result if isinstance(result, Mapping) else {}
+    result = result if isinstance(result, dict) else {}
     score = result.get("score")
-    score = score if isinstance(score, Mapping) else {}
+    score = score if isinstance(score, dict) else {}
     scaled = _number(score.get("scaled"))
     raw, low, high = _number(score.get("raw")), _number(score.get("min")), _number(score.get("max"))
     if scaled is None and raw is not None and low is not None and high is not None and high > low:
@@ -213,7 +213,7 @@ def events_from_statement(
     duration = result.get("duration")
     response = result.get("response")
     context = statement.get("context")
-    context = context if isinstance(context, Mapping) else {}
+    context = context if isinstance(context, dict) else {}
     instructor = context.get("instructor")
     success, completion = result.get("success"), result.get("completion")
     common = {
@@ -230,7 +230,7 @@ def events_from_statement(
         "duration": parse_duration(duration) if isinstance(duration, str) else None,
         "response_length": len(response) if isinstance(response, str) else 0,
         "due": due_date_of(obj, vocabulary),
-        "instructor": ifi_key(instructor) if isinstance(instructor, Mapping) else None,
+        "instructor": ifi_key(instructor) if isinstance(instructor, dict) else None,
         "registration": context.get("registration") if isinstance(context.get("registration"), str) else None,
         "statement_id": statement.get("id") if isinstance(statement.get("id"), str) else None,
     }

@@ -19,10 +19,11 @@ measured from `now` or `start`, never from the clock.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,7 +80,7 @@ _LAST = ("Abara Berg Costa Dahl Eze Fischer Garcia Haddad Ito Jensen Kowal Larse
          "Petrov Quist Rossi Silva Tanaka Umar Varga Weber Xu Yilmaz Zhou").split()
 
 QUIZ_QUESTIONS = 3
-QUIZ_POINTS = 10
+QUIZ_POINTS = 20
 ASSIGNMENT_POINTS = 100
 EXAM_POINTS = 50
 PASS_MARK = 0.4
@@ -179,9 +180,30 @@ def plan_offerings(config: SimulationConfig) -> list[Offering]:
     return offerings
 
 
+_DATE_PREFIX: dict[int, str] = {}
+
+
 def iso(ts: float) -> str:
     """An xAPI timestamp (UTC, milliseconds) for Unix seconds."""
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    millis = round(ts * 1000)
+    day, ms_of_day = divmod(millis, 86_400_000)
+    prefix = _DATE_PREFIX.get(day)
+    if prefix is None:
+        prefix = _DATE_PREFIX[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%dT")
+    seconds, ms = divmod(ms_of_day, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.{ms:03d}Z"
+
+
+_VERSION_4 = (0x4 << 76) | (0x2 << 62)
+_VERSION_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+
+
+def random_uuid(rng: random.Random) -> str:
+    """A version-4 UUID drawn from `rng` (deterministic, unlike `uuid.uuid4`)."""
+    h = f"{(rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def iso_duration(seconds: float) -> str:
@@ -308,7 +330,7 @@ class _Writer:
         category: dict[str, Any] | None = None,
         instructor: bool = False,
     ) -> None:
-        statement_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        statement_id = random_uuid(rng)
         if at > self.course.offering.cutoff:
             return
         context_activities: dict[str, Any] = {}
@@ -379,14 +401,14 @@ class _OfferingSimulator:
         agent = {"objectType": "Agent", "name": name,
                  "account": {"homePage": self.config.home_page, "name": account}}
         roll = rng.random()
-        archetype = "fader" if roll < 0.12 else "late-bloomer" if roll < 0.24 else "steady"
+        archetype = "fader" if roll < 0.07 else "late-bloomer" if roll < 0.14 else "steady"
         ability = rng.gauss(0.4 if archetype == "late-bloomer" else 0.0, 1.0)
         return _Learner(
             index=index,
             rng=rng,
             agent=agent,
             key=f"account:{self.config.home_page}|{account}",
-            registration=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            registration=random_uuid(rng),
             ability=ability,
             baseline=rng.gauss(0.0, 1.0),
             sociability=rng.gauss(0.0, 0.7),
@@ -436,12 +458,12 @@ class _OfferingSimulator:
 
     def _learner_week(self, learner: _Learner, week: int) -> None:
         rng = learner.rng
-        learner.drift = 0.75 * learner.drift + rng.gauss(0.0, 0.45)
-        m = 0.8 * learner.baseline + learner.drift + self._motivation_shift(learner, week)
+        learner.drift = 0.85 * learner.drift + rng.gauss(0.0, 0.25)
+        m = 0.9 * learner.baseline + learner.drift + self._motivation_shift(learner, week)
         learner.motivation = m
         week_start = self.offering.start + week * WEEK
         if week > 0:
-            hazard = _sigmoid(-4.6 - 1.3 * m - 0.4 * learner.ability)
+            hazard = _sigmoid(-4.8 - 1.6 * m - 0.4 * learner.ability)
             if rng.random() < hazard:
                 learner.dropped_week = week
                 learner.withdrew = rng.random() < 0.5
@@ -450,7 +472,7 @@ class _OfferingSimulator:
                     self.writer.emit(rng, learner.agent, "unregistered", self.course.activity, at,
                                      registration=learner.registration)
                 return
-        sessions = min(7, self._poisson(rng, math.exp(0.75 + 0.55 * m)))
+        sessions = min(7, self._poisson(rng, math.exp(0.75 + 0.7 * m)))
         days = sorted(rng.sample(range(7), min(7, sessions)))
         pending = {"videos": [0, 1], "readings": [0, 1], "quiz": True}
         for day in days:
@@ -472,7 +494,7 @@ class _OfferingSimulator:
     def _session(self, learner: _Learner, week: int, at: float, pending: dict[str, Any]) -> None:
         rng, writer, course = learner.rng, self.writer, self.course
         m, module, reg = learner.motivation, course.modules[week], learner.registration
-        session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        session = random_uuid(rng)
         ext = {EXT_CMI5_SESSION: session}
         start = at
         writer.emit(rng, learner.agent, "launched", module, at, registration=reg, extensions=ext)
@@ -508,7 +530,7 @@ class _OfferingSimulator:
         rng, writer = learner.rng, self.writer
         video, length = self.course.videos[week][v], self.course.video_lengths[week][v]
         reg, parent = learner.registration, self.course.modules[week]
-        session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        session = random_uuid(rng)
         ext = {EXT_VIDEO_SESSION: session, EXT_VIDEO_LENGTH: length}
         category = {"id": VIDEO_PROFILE, "definition": {"type": TYPE_PROFILE}}
 
@@ -537,7 +559,7 @@ class _OfferingSimulator:
     def _quiz(self, learner: _Learner, week: int, at: float) -> float:
         rng, writer = learner.rng, self.writer
         quiz, reg = self.course.quizzes[week], learner.registration
-        p = _sigmoid(0.4 + 1.1 * learner.ability + 0.35 * learner.motivation + rng.gauss(0.0, 0.5))
+        p = _sigmoid(0.4 + 1.1 * learner.ability + 0.35 * learner.motivation + rng.gauss(0.0, 0.35))
         writer.emit(rng, learner.agent, "attempted", quiz, at, registration=reg, parent=self.course.modules[week])
         start = at
         for question in self.course.questions[week]:
@@ -567,7 +589,7 @@ class _OfferingSimulator:
             writer.emit(rng, learner.agent, "replied", target.activity, at, registration=reg, parent=topic,
                         result={"response": text})
         else:
-            post = _activity(f"{topic['id']}/post-{uuid.UUID(int=rng.getrandbits(128), version=4)}",
+            post = _activity(f"{topic['id']}/post-{random_uuid(rng)}",
                              TYPE_MESSAGE, f"Post by {learner.agent['name']}")
             writer.emit(rng, learner.agent, "posted", post, at, registration=reg, parent=topic,
                         result={"response": text})
@@ -599,7 +621,7 @@ class _OfferingSimulator:
         if rng.random() >= _sigmoid(2.0 + learner.motivation):
             return
         at = self.offering.end - rng.uniform(1.5, 4.0) * DAY
-        p = _sigmoid(0.2 + 1.2 * learner.ability + 0.3 * learner.motivation + rng.gauss(0.0, 0.6))
+        p = _sigmoid(0.2 + 1.2 * learner.ability + 0.3 * learner.motivation + rng.gauss(0.0, 0.45))
         raw = float(sum(rng.random() < p for _ in range(EXAM_POINTS)))
         learner.exam = raw / EXAM_POINTS
         writer.emit(rng, learner.agent, "attempted", self.course.exam, at, registration=learner.registration,
@@ -629,9 +651,25 @@ class _OfferingSimulator:
                             learner.dropped_week, learner.withdrew, outcome, grade)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic dicts (3x faster)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def simulate_offering(config: SimulationConfig, offering: Offering) -> tuple[list[dict[str, Any]], list[LearnerTruth]]:
-    """The statements of one offering and the hidden truth about its learners."""
-    return _OfferingSimulator(config, offering).run()
+    """The statements of one offering and the hidden truth about its learners.
+
+    Statements share their activity and agent sub-objects: serialise them, or copy before mutating.
+    """
+    with _gc_paused():
+        return _OfferingSimulator(config, offering).run()
 
 
 def simulate(config: SimulationConfig) -> Iterator[dict[str, Any]]:
