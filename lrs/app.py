@@ -10,12 +10,15 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.types import Message, Scope
+from litestar.types import Message, Receive, Scope, Send
 
 from lrs import __version__
-from lrs.api import about
+from lrs.api import about, alternate, statements
+from lrs.api.deps import provide_pool, provide_principal, provide_settings, provide_xapi_version
 from lrs.api.errors import EXCEPTION_HANDLERS
+from lrs.errors import LRSError
 from lrs.queue import Hinter
 from lrs.security.authn import Authenticator
 from lrs.settings import Settings
@@ -42,6 +45,22 @@ async def add_version_header(message: Message, scope: Scope) -> None:
         headers[VERSION_HEADER] = state.get("xapi_version", LATEST_VERSION)
 
 
+class LRSApp(Litestar):
+    """Litestar, plus the 1.0.3 alternate request syntax rewritten before routing (it changes the method)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if alternate.is_alternate(scope):  # type: ignore[arg-type]
+            settings: Settings = self.state.settings
+            try:
+                body = await alternate.read_body(receive, settings.max_body_bytes)  # type: ignore[arg-type]
+                scope, body = alternate.rewrite(scope, body)  # type: ignore[arg-type,assignment]
+            except LRSError as error:
+                await alternate.send_error(send, error, LATEST_VERSION)  # type: ignore[arg-type]
+                return
+            receive = alternate.replay(body)  # type: ignore[assignment]
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     if not settings.database_url:
@@ -61,10 +80,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await hinter.close()
             await pool.close()
 
-    routes: list[Any] = [about.about, about.health]
+    from lrs.api import activities, agents, documents
 
-    return Litestar(
+    routes: list[Any] = [
+        about.about,
+        about.health,
+        *statements.ROUTES,
+        *documents.routers(),
+        activities.get_activity,
+        activities.head_activity,
+        agents.get_person,
+        agents.head_person,
+    ]
+
+    return LRSApp(
         route_handlers=routes,
+        dependencies={
+            "principal": Provide(provide_principal),
+            "version": Provide(provide_xapi_version, sync_to_thread=False),
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_version_header],

@@ -8,9 +8,7 @@ from litestar import Request, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from lrs import __version__
-
-# Replaced by lrs.xapi.SUPPORTED_VERSIONS once the xapi package lands (same values).
-SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
+from lrs.xapi import SUPPORTED_VERSIONS
 
 
 @get("/xapi/about", summary="Supported xAPI versions", tags=["xAPI"], sync_to_thread=False)

@@ -30,7 +30,8 @@ async def create_pool(database_url: str, *, min_size: int = 2, max_size: int = 1
         database_url,
         min_size=min_size,
         max_size=max_size,
-        server_settings={"timezone": "UTC", "application_name": "lrs"},
+        # Custom plans fold the optional filters (`$2 IS NULL OR ...`) away, so each query gets its index.
+        server_settings={"timezone": "UTC", "application_name": "lrs", "plan_cache_mode": "force_custom_plan"},
         command_timeout=60,
     )
 

@@ -1,0 +1,131 @@
+-- name: existing_by_ids
+-- Statements already stored under ids of an incoming batch (for the conflict check).
+SELECT id, payload::text FROM statements WHERE store_id = $1 AND id = ANY($2::uuid[]);
+
+-- name: insert_statements
+-- A whole batch in one statement; ids another transaction stored meanwhile come back missing.
+-- A statement that an earlier voiding statement targets is stored as voided (unless it is itself voiding).
+INSERT INTO statements (
+    store_id, id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
+    object_statement_id, registration, "timestamp", stored, authority_ifi, version, is_voiding, voided
+)
+SELECT $1, u.id, u.payload::jsonb, u.verb_id, u.actor_ifi, u.object_type, u.object_activity_id,
+       u.object_agent_ifi, u.object_statement_id, u.registration, u.ts, $12, $13, u.version, u.is_voiding,
+       NOT u.is_voiding AND EXISTS (
+           SELECT 1 FROM statements v
+           WHERE v.store_id = $1 AND v.is_voiding AND v.object_statement_id = u.id
+       )
+FROM unnest(
+    $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[],
+    $10::uuid[], $11::timestamptz[], $14::text[], $15::boolean[]
+) AS u (id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
+        object_statement_id, registration, ts, version, is_voiding)
+ON CONFLICT (store_id, id) DO NOTHING
+RETURNING id, seq;
+
+-- name: insert_statement_agents
+INSERT INTO statement_agents (store_id, agent_ifi, statement_seq, usage)
+SELECT $1, a.ifi, a.seq, a.usage FROM unnest($2::text[], $3::bigint[], $4::text[]) AS a (ifi, seq, usage)
+ON CONFLICT DO NOTHING;
+
+-- name: insert_statement_activities
+INSERT INTO statement_activities (store_id, activity_id, statement_seq, usage)
+SELECT $1, a.id, a.seq, a.usage FROM unnest($2::text[], $3::bigint[], $4::text[]) AS a (id, seq, usage)
+ON CONFLICT DO NOTHING;
+
+-- name: apply_voiding
+-- A statement is voided iff it is not itself voiding and a voiding statement targets it.
+UPDATE statements SET voided = true
+WHERE store_id = $1 AND id = ANY($2::uuid[]) AND NOT is_voiding AND NOT voided;
+
+-- name: activity_definitions
+SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($2::text[]);
+
+-- name: lock_activity_definitions
+-- Taken in activity-id order, so concurrent batches that define the same activities cannot deadlock.
+SELECT activity_id, definition::text FROM activities
+WHERE store_id = $1 AND activity_id = ANY($2::text[])
+ORDER BY activity_id
+FOR UPDATE;
+
+-- name: upsert_activity_definitions
+INSERT INTO activities (store_id, activity_id, definition, updated)
+SELECT $1, a.id, a.definition::jsonb, now() FROM unnest($2::text[], $3::text[]) AS a (id, definition)
+ORDER BY a.id
+ON CONFLICT (store_id, activity_id) DO UPDATE SET definition = EXCLUDED.definition, updated = now();
+
+-- name: insert_attachments
+INSERT INTO attachments (store_id, sha2, content_type, content)
+SELECT $1, a.sha2, a.content_type, a.content
+FROM unnest($2::text[], $3::text[], $4::bytea[]) AS a (sha2, content_type, content)
+ORDER BY a.sha2
+ON CONFLICT (store_id, sha2) DO NOTHING;
+
+-- name: attachments_by_sha2
+SELECT sha2, content_type, content FROM attachments WHERE store_id = $1 AND sha2 = ANY($2::text[]);
+
+-- name: get_statement
+-- One statement by id: `$3` false reads a statement that is not voided, true one that is.
+SELECT seq, payload::text, stored FROM statements
+WHERE store_id = $1 AND id = $2 AND voided = $3 AND ($4::text IS NULL OR authority_ifi = $4);
+
+-- name: store_has_references
+SELECT EXISTS (SELECT 1 FROM statements WHERE store_id = $1 AND object_statement_id IS NOT NULL);
+
+-- name: filter_predicate
+-- Shared by the direct and the StatementRef queries over alias `s`; folded per call (plan_cache_mode).
+    ($2::text IS NULL OR EXISTS (
+        SELECT 1 FROM statement_agents sa
+        WHERE sa.store_id = $1 AND sa.agent_ifi = $2 AND sa.statement_seq = s.seq
+          AND ($3::text[] IS NULL OR sa.usage = ANY($3::text[]))
+    ))
+    AND ($4::text IS NULL OR s.verb_id = $4)
+    AND ($5::text IS NULL OR EXISTS (
+        SELECT 1 FROM statement_activities sc
+        WHERE sc.store_id = $1 AND sc.activity_id = $5 AND sc.statement_seq = s.seq
+          AND ($6::text[] IS NULL OR sc.usage = ANY($6::text[]))
+    ))
+    AND ($7::uuid IS NULL OR s.registration = $7)
+
+-- name: direct_matches
+-- Statements matching the filters themselves, after the cursor, within the stored window.
+SELECT s.seq, s.payload::text, s.stored FROM statements s
+WHERE s.store_id = $1 AND NOT s.voided
+  AND ($8::timestamptz IS NULL OR s.stored > $8)
+  AND ($9::timestamptz IS NULL OR s.stored <= $9)
+  AND ($10::text IS NULL OR s.authority_ifi = $10)
+  AND ($11::bigint IS NULL OR s.seq /*after*/ $11)
+  AND /*filters*/
+ORDER BY s.seq /*direction*/
+LIMIT $12;
+
+-- name: referring_matches
+-- Statements whose StatementRef target (recursively) matches the filters (Communication 2.1.3,
+-- "Filter Conditions for StatementRefs"); time, cursor and visibility apply to the referring statement.
+WITH RECURSIVE chain (origin, target, depth) AS (
+    SELECT r.seq, r.object_statement_id, 1 FROM statements r
+    WHERE r.store_id = $1 AND r.object_statement_id IS NOT NULL AND NOT r.voided
+      AND ($8::timestamptz IS NULL OR r.stored > $8)
+      AND ($9::timestamptz IS NULL OR r.stored <= $9)
+      AND ($10::text IS NULL OR r.authority_ifi = $10)
+      AND ($11::bigint IS NULL OR r.seq /*after*/ $11)
+    UNION ALL
+    SELECT c.origin, t.object_statement_id, c.depth + 1 FROM chain c
+    JOIN statements t ON t.store_id = $1 AND t.id = c.target
+    WHERE t.object_statement_id IS NOT NULL AND c.depth < 32
+)
+SELECT r.seq, r.payload::text, r.stored FROM statements r
+WHERE r.store_id = $1 AND r.seq IN (
+    SELECT c.origin FROM chain c JOIN statements s ON s.store_id = $1 AND s.id = c.target WHERE /*filters*/
+)
+ORDER BY r.seq /*direction*/
+LIMIT $12;
+
+-- name: consistent_through
+-- Statements take their `stored` time from their transaction's start, so every statement stored before
+-- the start of the oldest transaction still running is visible now.
+SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
+WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL AND pid <> pg_backend_pid();
+
+-- name: transaction_time
+SELECT now();
