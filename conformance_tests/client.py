@@ -79,8 +79,8 @@ class XAPIClient:
         json_body: Any = DEFAULT,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
-        auth: str | None | _Default = DEFAULT,
-        version: str | None | _Default = DEFAULT,
+        auth: str | _Default | None = DEFAULT,
+        version: str | _Default | None = DEFAULT,
     ) -> httpx.Response:
         """Send one request; `auth`/`version` None omit the header, a string replaces it."""
         all_headers: dict[str, str] = {}
@@ -110,6 +110,13 @@ class XAPIClient:
         """PUT one statement under `statement_id`."""
         return self.request("PUT", "statements", params={"statementId": statement_id}, json_body=statement, **kwargs)
 
+    def send_multipart(
+        self, body: bytes, content_type: str, *, method: str = "POST", params: Params | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send a multipart/mixed statements request built with `conformance_tests.multipart`."""
+        headers = {"Content-Type": content_type, **kwargs.pop("headers", {})}
+        return self.request(method, "statements", params=params, content=body, headers=headers, **kwargs)
+
     def get_statements(self, params: Params | None = None, **kwargs: Any) -> httpx.Response:
         """GET the Statement resource with these parameters."""
         return self.request("GET", "statements", params=params, **kwargs)
@@ -118,7 +125,9 @@ class XAPIClient:
         """POST one statement that must be accepted; return its id."""
         response = self.post_statements(statement)
         if response.status_code != 200:
-            raise AssertionError(f"setup: LRS refused a valid statement ({response.status_code}): {response.text[:500]}")
+            raise AssertionError(
+                f"setup: LRS refused a valid statement ({response.status_code}): {response.text[:500]}"
+            )
         ids = response.json()
         return str(ids[0])
 
@@ -129,7 +138,7 @@ class XAPIClient:
             raise AssertionError(f"setup: LRS refused a valid batch ({response.status_code}): {response.text[:500]}")
         return [str(i) for i in response.json()]
 
-    def fetch(self, statement_id: str, *, voided: bool = False, **params: ParamValue) -> httpx.Response:
+    def fetch(self, statement_id: str, *, voided: bool = False, **params: Any) -> httpx.Response:
         """GET one statement by id, waiting briefly if the LRS has not made it available yet.
 
         The spec lets an LRS answer a write before the statement is readable, so a 404 right after
@@ -143,7 +152,7 @@ class XAPIClient:
                 return response
             time.sleep(0.05)
 
-    def fetch_json(self, statement_id: str, **params: ParamValue) -> dict[str, Any]:
+    def fetch_json(self, statement_id: str, **params: Any) -> dict[str, Any]:
         """The stored statement as JSON; fails the check if it cannot be read back."""
         response = self.fetch(statement_id, **params)
         if response.status_code != 200:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -44,7 +45,7 @@ def json_body(response: httpx.Response) -> Any:
 
 def header(response: httpx.Response, name: str) -> str:
     """The value of a header that must be present."""
-    value = response.headers.get(name)
+    value: str | None = response.headers.get(name)
     if value is None:
         raise AssertionError(f"response lacks the {name} header; {describe(response)}")
     return value
@@ -75,9 +76,19 @@ def parse_timestamp(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def last_modified(response: httpx.Response) -> datetime:
+    """The Last-Modified header (an HTTP-date), parsed."""
+    value = header(response, "Last-Modified")
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"Last-Modified {value!r} is not an HTTP-date") from error
+
+
 def content_type(response: httpx.Response) -> str:
     """The media type of the response, without parameters, lowercased."""
-    return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    value: str = response.headers.get("Content-Type", "")
+    return value.split(";", maxsplit=1)[0].strip().lower()
 
 
 def statement_ids(result: Any) -> list[str]:
@@ -94,3 +105,8 @@ def same_set(found: Iterable[str], expected: Iterable[str], what: str) -> None:
         missing = sorted(expected_set - found_set)
         extra = sorted(found_set - expected_set)
         raise AssertionError(f"{what}: missing {missing}, unexpected {extra}")
+
+
+def json_dumps(value: Any) -> bytes:
+    """UTF-8 JSON bytes of a value (what a client sends)."""
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -86,9 +86,7 @@ class ResultCollector:
         for section, count in rows:
             label = f"{section} ({SECTION_TITLES.get(section, '')})"
             total = sum(count.values())
-            out.write(
-                f"{label:<{width}} {count['passed']:>7} {count['failed']:>7} {count['skipped']:>8} {total:>7}\n"
-            )
+            out.write(f"{label:<{width}} {count['passed']:>7} {count['failed']:>7} {count['skipped']:>8} {total:>7}\n")
         totals = self.totals()
         out.write("-" * (width + 32) + "\n")
         out.write(
