@@ -463,7 +463,7 @@ class _OfferingSimulator:
         learner.motivation = m
         week_start = self.offering.start + week * WEEK
         if week > 0:
-            hazard = _sigmoid(-4.8 - 1.6 * m - 0.4 * learner.ability)
+            hazard = _sigmoid(-5.0 - 1.8 * m - 0.4 * learner.ability)
             if rng.random() < hazard:
                 learner.dropped_week = week
                 learner.withdrew = rng.random() < 0.5
@@ -608,7 +608,7 @@ class _OfferingSimulator:
                     parent=self.course.modules[week], result={"completion": True,
                                                               "response": "See attached report."})
         late_days = max(0.0, (at - due) / DAY)
-        quality = _sigmoid(0.6 + 1.0 * learner.ability + 0.5 * m + rng.gauss(0.0, 0.5))
+        quality = _sigmoid(0.6 + 1.0 * learner.ability + 0.5 * m + rng.gauss(0.0, 0.35))
         grade = round(ASSIGNMENT_POINTS * quality * (1.0 - min(0.5, 0.1 * late_days)))
         learner.assignment_grades[week] = grade / ASSIGNMENT_POINTS
         graded = max(at, due) + rng.uniform(2.0, 6.0) * DAY
@@ -621,7 +621,7 @@ class _OfferingSimulator:
         if rng.random() >= _sigmoid(2.0 + learner.motivation):
             return
         at = self.offering.end - rng.uniform(1.5, 4.0) * DAY
-        p = _sigmoid(0.2 + 1.2 * learner.ability + 0.3 * learner.motivation + rng.gauss(0.0, 0.45))
+        p = _sigmoid(0.2 + 1.2 * learner.ability + 0.3 * learner.motivation + rng.gauss(0.0, 0.3))
         raw = float(sum(rng.random() < p for _ in range(EXAM_POINTS)))
         learner.exam = raw / EXAM_POINTS
         writer.emit(rng, learner.agent, "attempted", self.course.exam, at, registration=learner.registration,

@@ -64,9 +64,9 @@ async def copy_baseline(pool: asyncpg.Pool, store_id: int, rows: list[tuple[dict
                 )
             ]
             authority_ifi = agent_ifi(rows[0][0]["authority"])
-            statement_records = []
-            agent_records = []
-            activity_records = []
+            statement_records: list[tuple[Any, ...]] = []
+            agent_records: list[tuple[Any, ...]] = []
+            activity_records: list[tuple[Any, ...]] = []
             for seq, (payload, ix) in zip(seqs, rows, strict=True):
                 statement_records.append(
                     (

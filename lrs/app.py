@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -21,6 +20,8 @@ from lrs.api.errors import EXCEPTION_HANDLERS
 from lrs.errors import LRSError
 from lrs.queue import Hinter
 from lrs.security.authn import Authenticator
+from lrs.security.cors import cors_middleware
+from lrs.security.openapi import security_components
 from lrs.settings import Settings
 from lrs.store.db import create_pool
 
@@ -73,14 +74,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         hinter = Hinter(settings.redis_url)
         app.state.pool = pool
         app.state.hinter = hinter
-        app.state.authenticator = Authenticator(pool, ttl=settings.credential_cache_seconds)
+        app.state.authenticator = Authenticator.from_settings(pool, settings)
         try:
             yield
         finally:
             await hinter.close()
             await pool.close()
 
-    from lrs.api import activities, agents, documents
+    from lrs.api import activities, admin, agents, documents
 
     routes: list[Any] = [
         about.about,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         activities.head_activity,
         agents.get_person,
         agents.head_person,
+        admin.AdminController,
     ]
 
     return LRSApp(
@@ -104,15 +106,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_version_header],
-        cors_config=CORSConfig(
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=EXPOSED_HEADERS,
-            max_age=3600,
-        ),
+        middleware=[cors_middleware(settings, EXPOSED_HEADERS)],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="lrs: an xAPI Learning Record Store that learns", version=__version__),
+        openapi_config=OpenAPIConfig(
+            title="lrs: an xAPI Learning Record Store that learns",
+            version=__version__,
+            components=security_components(),
+        ),
         state=_initial_state(settings),
         debug=False,
     )

@@ -8,15 +8,19 @@ import asyncpg
 from litestar import Request
 
 from lrs.errors import Forbidden
-from lrs.security.authn import Principal
-from lrs.security.scopes import Scope, grants
+from lrs.security.authn import Authenticator, Principal
+from lrs.security.scopes import Permission, Scope, granting_scopes, grants
 from lrs.settings import Settings
 
 
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    authenticator = request.app.state.authenticator
-    principal: Principal = await authenticator.authenticate(request.headers.get("authorization"))
-    return principal
+    """The authenticated caller (401 with `WWW-Authenticate` otherwise); every handler but About depends on it."""
+    return await provide_authenticator(request).authenticate(request.headers.get("authorization"))
+
+
+def provide_authenticator(request: Request[Any, Any, Any]) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
 
 
 def provide_pool(request: Request[Any, Any, Any]) -> asyncpg.Pool:
@@ -28,11 +32,15 @@ def provide_settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-def require(principal: Principal, *needed: Scope) -> None:
-    """403 unless the credential holds at least one of `needed` (directly or by implication)."""
+def require(principal: Principal, *needed: Scope | Permission) -> None:
+    """403 unless the caller's scopes grant at least one of `needed` (see `lrs.security.scopes.POLICY`).
+
+    Pass a Permission (`Permission.STATE_READ`) where read and write differ; a Scope means "held or implied".
+    The message names what was needed, never anything about other stores.
+    """
     if not any(grants(principal.scopes, scope) for scope in needed):
-        names = " or ".join(s.value for s in needed)
-        raise Forbidden(f"this credential lacks the scope this request needs ({names})")
+        names = sorted({name for need in needed for name in granting_scopes(need)})
+        raise Forbidden(f"this credential lacks the scope this request needs (one of: {', '.join(names)})")
 
 
 def provide_xapi_version(request: Request[Any, Any, Any]) -> str:

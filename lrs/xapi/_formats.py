@@ -51,23 +51,31 @@ def best_language(available: list[str], preferences: list[str]) -> str | None:
     """The key of a language map to show a reader with `preferences`; None for an empty map."""
     if not available:
         return None
-    by_lower = {key.lower(): key for key in available}
     for preference in preferences:
-        wanted = preference.lower()
-        if wanted == "*":
+        if preference == "*":
             return available[0]
-        if wanted in by_lower:
-            return by_lower[wanted]
-        for key in available:
-            if key.lower().startswith(wanted + "-"):
-                return key
+        found = _matching_key(available, preference.lower())
+        if found is not None:
+            return found
     for preference in preferences:
         subtags = preference.lower().split("-")
         while len(subtags) > 1:
             subtags.pop()
-            if "-".join(subtags) in by_lower:
-                return by_lower["-".join(subtags)]
+            found = _matching_key(available, "-".join(subtags))
+            if found is not None:
+                return found
     return available[0]
+
+
+def _matching_key(available: list[str], language_range: str) -> str | None:
+    """RFC 2616 14.4: a range matches a tag equal to it or starting with it followed by "-"."""
+    for key in available:
+        if key.lower() == language_range:
+            return key
+    for key in available:
+        if key.lower().startswith(language_range + "-"):
+            return key
+    return None
 
 
 def filter_language_map(value: Any, preferences: list[str]) -> Any:

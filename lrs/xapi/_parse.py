@@ -74,6 +74,8 @@ def translate_error(exc: msgspec.ValidationError, prefix: str) -> ValidationErro
     elif message.startswith(_MISSING_FIELD):
         name = message[len(_MISSING_FIELD) : -1]
         path, message = f"{path}.{name}", f"required property {name!r} is missing"
+    elif message.startswith("Invalid value ") and path.endswith(".objectType"):
+        message = f"objectType {message[len('Invalid value ') :]} is not allowed here"
     if "matching regex" in message:
         for pattern, description in PATTERN_DESCRIPTIONS.items():
             message = message.replace(f"`str` matching regex {pattern!r}", description)

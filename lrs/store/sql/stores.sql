@@ -7,8 +7,11 @@ SELECT id, name, created, settings::text FROM stores WHERE name = $1;
 
 -- name: list_stores
 SELECT s.id, s.name, s.created, s.settings::text,
-       (SELECT count(*) FROM credentials c WHERE c.store_id = s.id AND c.revoked_at IS NULL) AS credentials
+       (SELECT count(*) FROM credentials c
+        WHERE c.store_id = s.id AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now()))
+           AS credentials
 FROM stores s
+WHERE ($1::text IS NULL OR s.name = $1)
 ORDER BY s.id;
 
 -- name: create_credential
