@@ -128,4 +128,6 @@ SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
 WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL AND pid <> pg_backend_pid();
 
 -- name: transaction_time
-SELECT now();
+-- The batch's `stored`, in the millisecond precision the statements show, so that since/until given a
+-- statement's own `stored` compare with exactly that value (since excludes it, until includes it).
+SELECT date_trunc('milliseconds', now());
