@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -24,14 +25,16 @@ from lrs.security.cors import cors_middleware
 from lrs.security.openapi import security_components
 from lrs.settings import Settings
 from lrs.store.db import create_pool
+from lrs.xapi import format_stored
 
 log = logging.getLogger("lrs")
 
 VERSION_HEADER = "X-Experience-API-Version"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 LATEST_VERSION = "2.0.0"
 EXPOSED_HEADERS = [
     VERSION_HEADER,
-    "X-Experience-API-Consistent-Through",
+    CONSISTENT_THROUGH,
     "ETag",
     "Last-Modified",
     "Location",
@@ -44,6 +47,9 @@ async def add_version_header(message: Message, scope: Scope) -> None:
         state = scope.get("state") or {}
         headers = MutableScopeHeaders.from_message(message)
         headers[VERSION_HEADER] = state.get("xapi_version", LATEST_VERSION)
+        # Every Statements response carries it (Communication 2.1.3); successful ones set the exact value.
+        if scope["path"].rstrip("/").endswith("/statements") and CONSISTENT_THROUGH not in headers:
+            headers[CONSISTENT_THROUGH] = format_stored(datetime.now(UTC))
 
 
 class LRSApp(Litestar):

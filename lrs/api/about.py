@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+import msgspec
+from litestar import HttpMethod, MediaType, Request, Response, get, route
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from lrs import __version__
 from lrs.xapi import SUPPORTED_VERSIONS
 
 
-@get("/xapi/about", summary="Supported xAPI versions", tags=["xAPI"], sync_to_thread=False)
-def about(request: Request[Any, Any, Any]) -> dict[str, Any]:
+@route(
+    "/xapi/about",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    summary="Supported xAPI versions",
+    tags=["xAPI"],
+    sync_to_thread=False,
+)
+def about(request: Request[Any, Any, Any]) -> Response[bytes]:
     base = request.app.state.settings.base_url
-    return {
-        "version": list(SUPPORTED_VERSIONS),
-        "extensions": {
-            f"{base}/xapi/extensions/lrs": {"name": "lrs", "version": __version__},
-        },
-    }
+    body = msgspec.json.encode(
+        {
+            "version": list(SUPPORTED_VERSIONS),
+            "extensions": {f"{base}/xapi/extensions/lrs": {"name": "lrs", "version": __version__}},
+        }
+    )
+    if request.method == HttpMethod.HEAD:
+        return Response(b"", media_type=MediaType.JSON, headers={"Content-Length": str(len(body))})
+    return Response(body, media_type=MediaType.JSON)
 
 
 @get("/health", summary="PostgreSQL and Redis reachable", tags=["Operations"])
