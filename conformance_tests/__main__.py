@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, help="also write every check's outcome as JSON to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every check as it runs")
     parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    parser.add_argument("--must-only", action="store_true", help="skip SHOULD and MAY checks")
     return parser.parse_args(argv)
 
 
@@ -63,6 +64,8 @@ def pytest_arguments(args: argparse.Namespace, settings: Settings) -> list[str]:
         arguments += ["-k", args.keyword]
     if args.exitfirst:
         arguments.append("-x")
+    if args.must_only:
+        arguments.append("--must-only")
     return arguments
 
 

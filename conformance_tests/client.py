@@ -98,7 +98,8 @@ class XAPIClient:
             all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
         query = {name: encode_param(value) for name, value in (params or {}).items()}
-        return self._http.request(method, path, params=query, content=body, headers=all_headers)
+        # An empty params mapping would make httpx drop a query already in `path` (e.g. a `more` IRL).
+        return self._http.request(method, path, params=query or None, content=body, headers=all_headers)
 
     # -- Statement resource ------------------------------------------------------------------
 

@@ -54,9 +54,13 @@ def _normalize(value: Any, key: str | None = None) -> Any:
     return out
 
 
-def normalize(statement: dict[str, Any]) -> Any:
-    """The parts of a statement that must survive storage, in a comparable form."""
-    trimmed = {k: v for k, v in statement.items() if k not in LRS_SET}
+def normalize(statement: dict[str, Any], *, drop_timestamp: bool = False) -> Any:
+    """The parts of a statement that must survive storage, in a comparable form.
+
+    `drop_timestamp` also ignores the timestamp, for a statement sent without one (the LRS sets it).
+    """
+    ignored = (*LRS_SET, "timestamp") if drop_timestamp else LRS_SET
+    trimmed = {k: v for k, v in statement.items() if k not in ignored}
     return _normalize(trimmed)
 
 
@@ -84,7 +88,7 @@ def differences(sent: Any, got: Any, path: str = "$") -> list[str]:
 
 def assert_preserved(sent: dict[str, Any], got: dict[str, Any]) -> None:
     """Fail unless `got` is `sent` up to the immutability exceptions."""
-    found = differences(normalize(sent), normalize(got))
+    found = differences(normalize(sent), normalize(got, drop_timestamp="timestamp" not in sent))
     if found:
         raise AssertionError("returned statement differs from the one sent: " + "; ".join(found[:8]))
     if "id" in sent and got.get("id") != sent["id"]:

@@ -19,6 +19,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--endpoint", default=None, help="LRS base endpoint, e.g. http://localhost:8080/xapi/")
     group.addoption("--auth", default=None, help="Basic credential as KEY:SECRET")
     group.addoption("--xapi-version", default=None, choices=SUPPORTED_VERSIONS, help="xAPI version to speak")
+    group.addoption("--must-only", action="store_true", help="skip SHOULD and MAY checks")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,6 +39,7 @@ def _settings(config: pytest.Config) -> Settings:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Refuse checks without a requirement; skip those that do not apply to the chosen version."""
     version = _settings(config).version
+    must_only = bool(config.getoption("--must-only"))
     for item in items:
         req = requirement_of(item)
         if req is None:
@@ -45,6 +47,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if version not in req.versions:
             only = ", ".join(sorted(req.versions))
             item.add_marker(pytest.mark.skip(reason=f"applies to xAPI {only} only"))
+        elif must_only and req.level != "MUST":
+            item.add_marker(pytest.mark.skip(reason=f"{req.level} check skipped (--must-only)"))
 
 
 @pytest.fixture(scope="session")

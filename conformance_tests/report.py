@@ -100,10 +100,13 @@ class ResultCollector:
                 out.write(f"  [{result.section} {result.level}] {result.requirement}\n")
                 out.write(f"      {result.nodeid}\n      {result.message}\n")
         applicable = sum(totals.values()) - totals["skipped"]
+        levels = Counter(r.level for r in failures)
+        split = ", ".join(f"{levels[level]} {level}" for level in ("MUST", "SHOULD", "MAY") if levels[level])
         out.write(
-            f"\n{sum(totals.values())} checks ({applicable} applicable to xAPI {version}): "
-            f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped\n"
+            f"\n{sum(totals.values())} checks ({applicable} applicable to xAPI {version}); "
+            f"failed requirements by level: {split or 'none'}\n"
         )
+        out.write(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped\n")
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

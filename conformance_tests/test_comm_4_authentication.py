@@ -22,7 +22,7 @@ def _bad_credentials(lrs: XAPIClient) -> dict[str, str | None]:
         "none": None,
         "wrong-secret": basic_auth(key, secret + "-wrong"),
         "unknown-key": basic_auth(f"unknown-{key}", secret),
-        "empty-basic": "Basic ",
+        "empty-basic": "Basic",
         "not-base64": "Basic !!!not-base64!!!",
         "no-colon": "Basic " + base64.b64encode(key.encode()).decode(),
         "unknown-scheme": "Bearer " + base64.b64encode(f"{key}:{secret}".encode()).decode(),

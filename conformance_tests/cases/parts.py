@@ -47,7 +47,7 @@ INVALID_VERBS: Final = (
     Case("id-number", FORMAT, WRONG_TYPE, const({"id": 5})),
     Case("display-string", VERB, DISPLAY, const({"id": VID, "display": "did"})),
     Case("display-array", VERB, DISPLAY, const({"id": VID, "display": ["did"]})),
-    Case("display-bad-tag", VERB, DISPLAY, const({"id": VID, "display": {"english": "did"}})),
+    Case("display-bad-tag", VERB, DISPLAY, const({"id": VID, "display": {"en_GB": "did"}})),
     Case("display-value-number", VERB, DISPLAY, const({"id": VID, "display": {"en": 1}})),
     Case("display-null", FORMAT, NULLS, const({"id": VID, "display": None})),
     Case("extra-property", VERB, EXTRA, const({"id": VID, "tense": "past"})),
