@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import StoreContext
+from lrs.security.credentials import issue_credential
+from tests.conftest import BASE_URL, StoreContext
 
 URL = "/xapi/statements"
 Client = AsyncTestClient[Any]
@@ -170,6 +171,13 @@ async def count_rows(pool: asyncpg.Pool, store_id: int) -> dict[str, int]:
         )
     assert row is not None
     return dict(row)
+
+
+async def add_credential(pool: asyncpg.Pool, store: StoreContext, scopes: Sequence[str]) -> StoreContext:
+    """Another credential (its own authority) for the same store, holding only `scopes`."""
+    async with pool.acquire() as conn:
+        credential = await issue_credential(conn, store_id=store.id, base_url=BASE_URL, scopes=tuple(scopes))
+    return StoreContext(store.id, store.name, credential)
 
 
 # -- multipart/mixed and signatures -----------------------------------------------------------------------------
