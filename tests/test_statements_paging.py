@@ -137,7 +137,7 @@ async def test_limit_zero_and_limits_above_the_maximum_get_the_server_maximum(
 ) -> None:
     ids = await post_ok(small_client, store, [statement(agent(f"l{i}")) for i in range(SMALL_BATCH)])
     for limit in (None, 0, SMALL_LIMIT + 1, 10_000):
-        params = {} if limit is None else {"limit": limit}
+        params = {} if limit is None else {"limit": str(limit)}
         result = await query(small_client, store, ascending=True, **params)
         assert [s["id"] for s in result["statements"]] == ids[:SMALL_LIMIT], limit
         assert result["more"]
