@@ -18,7 +18,7 @@ from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
 
 from lrs.api.deps import require
-from lrs.errors import NotFound, ValidationError
+from lrs.errors import BadRequest, NotFound, ValidationError
 from lrs.security.principal import Principal
 from lrs.security.scopes import Scope
 from lrs.store import documents as store
@@ -39,6 +39,15 @@ class Resource:
     takes_agent: bool
     takes_registration: bool = False
     deletes_many: bool = False
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        """Every parameter the resource defines (`since` only matters to the GET of many)."""
+        names = {self.id_param, "since"}
+        names |= {"activityId"} if self.takes_activity else set()
+        names |= {"agent"} if self.takes_agent else set()
+        names |= {"registration"} if self.takes_registration else set()
+        return frozenset(names)
 
 
 STATE = Resource(
@@ -107,6 +116,17 @@ def http_date(moment: datetime) -> str:
     return email.utils.format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
+def check_names(params: MultiDict[Any], known: frozenset[str]) -> None:
+    """400 for any parameter this resource does not define (Communication 3.2), naming a case slip as such."""
+    by_lower = {name.lower(): name for name in known}
+    for name in params:
+        if name in known:
+            continue
+        meant = by_lower.get(name.lower())
+        hint = f"; parameter names are case-sensitive: did you mean {meant!r}?" if meant else ""
+        raise BadRequest(f"unknown parameter {name!r}{hint}", path=name)
+
+
 def param(params: MultiDict[Any], name: str, *, required: bool) -> str | None:
     """One query parameter's value; an empty value counts as absent. Given twice, or required and absent: 400."""
     values = params.getall(name, [])
@@ -122,6 +142,7 @@ def param(params: MultiDict[Any], name: str, *, required: bool) -> str | None:
 
 def parse_context(resource: Resource, params: MultiDict[Any], store_id: int, version: str) -> Context:
     """The activity / agent / registration a request addresses, validated like statement properties."""
+    check_names(params, resource.parameters)
     activity_id = ""
     if resource.takes_activity:
         activity_id = validate_iri(param(params, "activityId", required=True) or "", path="activityId")
