@@ -401,7 +401,7 @@ class _OfferingSimulator:
         agent = {"objectType": "Agent", "name": name,
                  "account": {"homePage": self.config.home_page, "name": account}}
         roll = rng.random()
-        archetype = "fader" if roll < 0.07 else "late-bloomer" if roll < 0.14 else "steady"
+        archetype = "fader" if roll < 0.06 else "late-bloomer" if roll < 0.12 else "steady"
         ability = rng.gauss(0.4 if archetype == "late-bloomer" else 0.0, 1.0)
         return _Learner(
             index=index,
@@ -458,8 +458,8 @@ class _OfferingSimulator:
 
     def _learner_week(self, learner: _Learner, week: int) -> None:
         rng = learner.rng
-        learner.drift = 0.85 * learner.drift + rng.gauss(0.0, 0.25)
-        m = 0.9 * learner.baseline + learner.drift + self._motivation_shift(learner, week)
+        learner.drift = 0.85 * learner.drift + rng.gauss(0.0, 0.2)
+        m = learner.baseline + learner.drift + self._motivation_shift(learner, week)
         learner.motivation = m
         week_start = self.offering.start + week * WEEK
         if week > 0:
