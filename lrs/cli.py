@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -269,35 +269,52 @@ def cmd_stores(args: argparse.Namespace) -> int:
 def cmd_credentials(args: argparse.Namespace) -> int:
     async def run(settings: Settings) -> None:
         async with _connection(settings) as conn:
-            store = await stores.get_store(conn, args.store)
+            if args.store == stores.DEFAULT_STORE:
+                store = await stores.ensure_store(conn, stores.DEFAULT_STORE)
+            else:
+                store = await stores.get_store(conn, args.store)
             if args.action == "create":
-                scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-                expires = datetime.fromisoformat(args.expires) if args.expires else None
                 issued = await issue_credential(
                     conn,
                     store_id=store.id,
                     base_url=settings.base_url,
-                    scopes=scopes,
+                    scopes=[s.strip() for s in args.scopes.split(",") if s.strip()],
                     key=args.key,
                     secret=args.secret,
                     label=args.label or "",
-                    expires_at=expires,
+                    expires_at=_expiry(args.expires),
                 )
                 print(f"key:     {issued.key}\nsecret:  {issued.secret}\nscopes:  {','.join(issued.scopes)}")
+                print(f"store:   {store.name}")
                 print("(the secret is shown only now; it is stored hashed)")
             elif args.action == "list":
+                now = datetime.now(UTC)
                 for c in await stores.list_credentials(conn, store.id):
-                    state = "revoked" if c["revoked_at"] else "active"
-                    expiry = f"expires {c['expires_at']:%Y-%m-%d %H:%M}" if c["expires_at"] else "no expiry"
-                    print(f"{c['key']}\t{state}\t{','.join(c['scopes'])}\t{expiry}\t{c['label']}")
+                    if c.revoked_at is not None:
+                        state = "revoked"
+                    elif c.expires_at is not None and c.expires_at <= now:
+                        state = "expired"
+                    else:
+                        state = "active"
+                    expiry = f"expires {c.expires_at:%Y-%m-%d %H:%M}Z" if c.expires_at else "no expiry"
+                    print(f"{c.key}\t{state}\t{','.join(c.scopes)}\t{expiry}\t{c.label}")
             else:
                 if not await stores.revoke_credential(conn, store.id, args.key):
                     raise SystemExit(f"no active credential {args.key!r} in store {store.name!r}")
-                print(f"revoked {args.key}")
+                print(f"revoked {args.key} (running servers refuse it within LRS_CREDENTIAL_CACHE_SECONDS)")
 
     with _database(Settings.from_env()) as db:
         asyncio.run(run(db))
     return 0
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--expires {text!r} is not an ISO 8601 time (e.g. 2030-01-01T00:00:00Z)") from None
 
 
 # -- parser ---------------------------------------------------------------------------------------------------
@@ -340,11 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     cr_sub = cr.add_subparsers(dest="action", required=True)
     cr_create = cr_sub.add_parser("create")
     cr_create.add_argument("--store", default=stores.DEFAULT_STORE)
-    cr_create.add_argument("--scopes", default=",".join(s for s in ALL_SCOPES))
+    cr_create.add_argument(
+        "--scopes", required=True, help=f"comma-separated, from: {', '.join(ALL_SCOPES)} (`all` = every xAPI resource)"
+    )
     cr_create.add_argument("--key", default=None)
     cr_create.add_argument("--secret", default=None)
     cr_create.add_argument("--label", default=None)
-    cr_create.add_argument("--expires", default=None, help="ISO 8601 time with offset")
+    cr_create.add_argument("--expires", default=None, help="ISO 8601 time with a UTC offset (2030-01-01T00:00:00Z)")
     cr_list = cr_sub.add_parser("list")
     cr_list.add_argument("--store", default=stores.DEFAULT_STORE)
     cr_revoke = cr_sub.add_parser("revoke")
