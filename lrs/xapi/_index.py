@@ -19,7 +19,7 @@ from msgspec import Struct
 from lrs.xapi._identity import agent_ifi
 from lrs.xapi._models import VOIDED_VERB
 from lrs.xapi._prepare import CONTEXT_ACTIVITY_KINDS
-from lrs.xapi._time import parse_timestamp
+from lrs.xapi._time import timestamp_instant
 
 AGENT_FILTER_USAGES = frozenset({"actor", "actor_member", "object", "object_member"})
 ACTIVITY_FILTER_USAGES = frozenset({"object"})
@@ -141,8 +141,8 @@ def index_entries(stored: dict[str, Any]) -> StatementIndex:
         object_agent_ifi=agent_ifi(obj) if object_type in ("Agent", "Group") else None,
         object_statement_id=_optional_uuid(obj.get("id")) if object_type == "StatementRef" else None,
         registration=_optional_uuid(context.get("registration")) if isinstance(context, dict) else None,
-        timestamp=parse_timestamp(stored["timestamp"]).utc,
-        stored=parse_timestamp(stored["stored"]).utc,
+        timestamp=timestamp_instant(stored["timestamp"]),
+        stored=timestamp_instant(stored["stored"]),
         is_voiding=verb_id == VOIDED_VERB and object_type == "StatementRef",
         agents=list(collect.agents),
         activities=list(collect.activities),

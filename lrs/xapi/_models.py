@@ -33,6 +33,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from lrs.xapi._syntax import (
     IRI,
     IRL,
+    DurationString,
     Extensions,
     LanguageMap,
     LanguageTag,
@@ -41,9 +42,10 @@ from lrs.xapi._syntax import (
     Sha1Hex,
     Sha2Hex,
     StatementVersion,
+    TimestampString,
     UUIDString,
 )
-from lrs.xapi._time import parse_iso8601_duration, parse_timestamp
+from lrs.xapi._time import parse_timestamp
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -173,19 +175,28 @@ class ActivityDefinition(_Plain):
 
     def __post_init__(self) -> None:
         kind = self.interactionType
-        if kind is UNSET and self.correctResponsesPattern is not UNSET:
-            _fail("correctResponsesPattern is only used with an interactionType", "correctResponsesPattern")
-        supported = () if kind is UNSET else _SUPPORTED_LISTS.get(kind, ())
-        for list_name in COMPONENT_LISTS:
-            components: list[InteractionComponent] | UnsetType = getattr(self, list_name)
+        lists = (
+            ("choices", self.choices),
+            ("scale", self.scale),
+            ("source", self.source),
+            ("target", self.target),
+            ("steps", self.steps),
+        )
+        if kind is UNSET:
+            if self.correctResponsesPattern is not UNSET:
+                _fail("correctResponsesPattern is only used with an interactionType", "correctResponsesPattern")
+            for list_name, components in lists:
+                if components is not UNSET:
+                    _fail(f"{list_name} is only used with an interactionType", list_name)
+            return
+        supported = _SUPPORTED_LISTS.get(kind, ())
+        for list_name, components in lists:
             if components is UNSET:
                 continue
-            if kind is UNSET:
-                _fail(f"{list_name} is only used with an interactionType", list_name)
             if list_name not in supported:
                 _fail(f"{list_name} is not a component list of interactionType {kind!r}", list_name)
-            ids = [component.id for component in components]
-            if len(set(ids)) != len(ids):
+            ids = {component.id for component in components}
+            if len(ids) != len(components):
                 _fail("interaction component ids must be distinct within a list", list_name)
 
 
@@ -228,15 +239,8 @@ class Result(_Plain):
     success: bool | UnsetType = UNSET
     completion: bool | UnsetType = UNSET
     response: str | UnsetType = UNSET
-    duration: str | UnsetType = UNSET
+    duration: DurationString | UnsetType = UNSET
     extensions: Extensions | UnsetType = UNSET
-
-    def __post_init__(self) -> None:
-        if self.duration is not UNSET:
-            try:
-                parse_iso8601_duration(self.duration)
-            except ValueError as exc:
-                _fail(str(exc), "duration")
 
 
 class ContextActivities(_Plain):
@@ -306,11 +310,19 @@ def _check_context_for_object(context: Context | UnsetType, obj: object) -> None
 
 
 def _check_timestamp(value: str | UnsetType, at: str) -> None:
-    if value is not UNSET:
+    """The pattern checked the ranges; what it cannot see is checked by parsing.
+
+    That is a day after the 28th (it must exist in its month) and the first and last year, where
+    converting the zone offset to UTC could leave the representable range.
+    """
+    if value is UNSET:
+        return
+    day = value[8:10] if value[4] == "-" else value[6:8]
+    if day > "28" or value[:4] in ("0001", "9999"):
         try:
-            parse_timestamp(value)
-        except ValueError as exc:
-            _fail(str(exc), at)
+            parse_timestamp(value).utc  # noqa: B018 - computing the instant is the check
+        except (ValueError, OverflowError) as exc:
+            _fail(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range in UTC", at)
 
 
 class SubStatement(_Typed, tag="SubStatement"):
@@ -321,7 +333,7 @@ class SubStatement(_Typed, tag="SubStatement"):
     object: Activity | Agent | Group | StatementRef
     result: Result | UnsetType = UNSET
     context: Context | UnsetType = UNSET
-    timestamp: str | UnsetType = UNSET
+    timestamp: TimestampString | UnsetType = UNSET
     attachments: list[Attachment] | UnsetType = UNSET
 
     def __post_init__(self) -> None:
@@ -342,8 +354,8 @@ class Statement(_Plain, dict=True, gc=True):
     id: UUIDString | UnsetType = UNSET
     result: Result | UnsetType = UNSET
     context: Context | UnsetType = UNSET
-    timestamp: str | UnsetType = UNSET
-    stored: str | UnsetType = UNSET
+    timestamp: TimestampString | UnsetType = UNSET
+    stored: TimestampString | UnsetType = UNSET
     authority: Agent | Group | UnsetType = UNSET
     version: StatementVersion | UnsetType = UNSET
     attachments: list[Attachment] | UnsetType = UNSET

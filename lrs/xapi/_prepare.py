@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from lrs.xapi._models import Statement, received_json
-from lrs.xapi._time import format_stored, parse_timestamp
+from lrs.xapi._time import format_stored_cached, parse_timestamp
 
 CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 _V2_ONLY_CONTEXT_KEYS = ("contextAgents", "contextGroups")
@@ -38,8 +38,9 @@ def prepare_for_storage(
     data = received_json(stmt)
     out: dict[str, Any] = dict(data) if data is not None else msgspec.to_builtins(stmt)
     is_v2 = version.startswith("2.")
-    stored_text = format_stored(stored)
-    out.setdefault("id", str(new_id))
+    stored_text = format_stored_cached(stored)
+    if "id" not in out:
+        out["id"] = str(new_id)
     out["stored"] = stored_text
     if "timestamp" in out:
         out["timestamp"] = _utc_timestamp(out["timestamp"], assume_utc=is_v2)
@@ -66,6 +67,8 @@ def _prepare_substatement(sub: dict[str, Any], is_v2: bool) -> dict[str, Any]:
 
 def _utc_timestamp(value: str, *, assume_utc: bool) -> str:
     """`value` in UTC; a timestamp without zone is kept as written unless `assume_utc`."""
+    if value[-1] == "Z" and value[10] == "T":
+        return value
     parsed = parse_timestamp(value)
     if parsed.offset_minutes is None and not assume_utc:
         return value
