@@ -8,8 +8,12 @@ Typical write path::
               for s in statements]
     rows = [index_entries(doc) for doc in stored]
 
+A ``multipart/mixed`` request: `lrs.xapi.multipart.parse_multipart_mixed` (or the incremental
+`MultipartMixedParser`) gives the statements part and the attachment parts; parse the statements
+as above, then `lrs.xapi.multipart.check_attachment_parts(statements, parts)`, and for every part
+whose attachment has usageType `SIGNATURE_USAGE_TYPE`, `verify_signature(received_json(s), data)`.
+
 Read path: `present_for_version` for the reader's version, then `format_statement`.
-Multipart requests: `lrs.xapi.multipart`.
 """
 
 from lrs.xapi._activities import merge_activity_definition
