@@ -35,8 +35,14 @@ class Dataset:
 
     def subset(self, mask: npt.NDArray[np.bool_]) -> Dataset:
         index = np.flatnonzero(mask)
-        return Dataset(self.cut_key, self.X[index], self.y[index], [self.courses[i] for i in index],
-                       [self.learners[i] for i in index], self.columns)
+        return Dataset(
+            self.cut_key,
+            self.X[index],
+            self.y[index],
+            [self.courses[i] for i in index],
+            [self.learners[i] for i in index],
+            self.columns,
+        )
 
 
 def group_by_course(events: Iterable[Event]) -> dict[str, list[Event]]:
@@ -60,7 +66,10 @@ def build_dataset(
     by_course: dict[str, dict[str, Label]] = {}
     for label in labels:
         by_course.setdefault(label.course, {})[label.learner] = label
-    blocks, targets, courses, learners = [], [], [], []
+    blocks: list[npt.NDArray[np.float64]] = []
+    targets: list[int] = []
+    courses: list[str] = []
+    learners: list[str] = []
     for course in sorted(by_course):
         calendar = calendars.get(course)
         if calendar is None or course not in events_by_course:
@@ -71,7 +80,8 @@ def build_dataset(
         matrix = compute_features(events_by_course[course], cut.at, {course: calendar}, settings)
         course_labels = by_course[course]
         keep = [
-            i for i, learner in enumerate(matrix.learners)
+            i
+            for i, learner in enumerate(matrix.learners)
             if learner in course_labels and not matrix.withdrawn[i] and course_labels[learner].decided_at > cut.at
         ]
         blocks.append(matrix.values[keep])

@@ -47,9 +47,7 @@ class Metrics(msgspec.Struct, frozen=True):
     calibration: list[CalibrationBin]
 
 
-def calibration_curve(
-    y: npt.NDArray[np.int64], proba: npt.NDArray[np.float64], bins: int = 10
-) -> list[CalibrationBin]:
+def calibration_curve(y: npt.NDArray[np.int64], proba: npt.NDArray[np.float64], bins: int = 10) -> list[CalibrationBin]:
     """Equal-width bins over [0, 1]; empty bins are left out."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     index = np.clip(np.digitize(proba, edges[1:-1]), 0, bins - 1)
@@ -57,8 +55,15 @@ def calibration_curve(
     for b in range(bins):
         mask = index == b
         if mask.any():
-            curve.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), float(proba[mask].mean()),
-                                        float(y[mask].mean()), int(mask.sum())))
+            curve.append(
+                CalibrationBin(
+                    float(edges[b]),
+                    float(edges[b + 1]),
+                    float(proba[mask].mean()),
+                    float(y[mask].mean()),
+                    int(mask.sum()),
+                )
+            )
     return curve
 
 
@@ -130,8 +135,9 @@ class GateResult(msgspec.Struct, frozen=True):
     reason: str
 
 
-def check_gate(splits: Sequence[Metrics], gate: QualityGate = QualityGate()) -> GateResult:
+def check_gate(splits: Sequence[Metrics], gate: QualityGate | None = None) -> GateResult:
     """Judge the weighted F1 across repeated splits against the gate."""
+    gate = gate or QualityGate()
     scores = np.array([m.f1_weighted for m in splits], dtype=np.float64)
     if len(scores) == 0 or np.isnan(scores).any():
         return GateResult(False, math.nan, math.nan, "no evaluation")

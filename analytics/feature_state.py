@@ -9,6 +9,7 @@ earlier cut-off needs the from-scratch path). The state pickles to bytes for sto
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 from bisect import bisect_right
@@ -38,10 +39,30 @@ class _Learner:
     """The running sums of one learner in one course."""
 
     __slots__ = (
-        "completed_content", "content_seen", "day_counts", "depth", "discussion_events", "dur_activity",
-        "dur_session", "first_submission", "joined", "last_ts", "left", "n_content", "n_events", "points",
-        "possible", "posts", "score_min", "score_n", "score_sum", "score_t", "score_ts", "score_tt",
-        "session_ends", "session_starts",
+        "completed_content",
+        "content_seen",
+        "day_counts",
+        "depth",
+        "discussion_events",
+        "dur_activity",
+        "dur_session",
+        "first_submission",
+        "joined",
+        "last_ts",
+        "left",
+        "n_content",
+        "n_events",
+        "points",
+        "possible",
+        "posts",
+        "score_min",
+        "score_n",
+        "score_sum",
+        "score_t",
+        "score_ts",
+        "score_tt",
+        "session_ends",
+        "session_starts",
     )
 
     def __init__(self) -> None:
@@ -232,7 +253,7 @@ class FeatureState:
         raw.active_days[row] = len(days)
         raw.active_weeks[row] = len({max(0, (d - start_day) // 7) for d in days})
         if days:
-            gaps = [days[0] - start_day, as_of_day - days[-1], *(b - a for a, b in zip(days, days[1:], strict=False))]
+            gaps = [days[0] - start_day, as_of_day - days[-1], *(b - a for a, b in itertools.pairwise(days))]
             raw.longest_gap_days[row] = max(0.0, float(max(gaps)))
         else:
             raw.longest_gap_days[row] = max(0.0, float(as_of_day - start_day))
@@ -280,4 +301,3 @@ class FeatureState:
         if version != _PICKLE_FORMAT or not isinstance(state, cls):
             raise ValueError("not a feature state of this version")
         return state
-

@@ -492,9 +492,7 @@ def compute_features(
     return finalise(raw, as_of, calendars)
 
 
-def _submissions(
-    raw: RawAggregates, cols: _Columns, calendars: Mapping[str, CourseCalendar], as_of: float
-) -> None:
+def _submissions(raw: RawAggregates, cols: _Columns, calendars: Mapping[str, CourseCalendar], as_of: float) -> None:
     n = len(raw.learners)
     mask = cols.family == _CODE[Family.SUBMISSION]
     g, act, ts = cols.group[mask], cols.activity[mask], cols.ts[mask]
@@ -505,7 +503,10 @@ def _submissions(
     g, act, ts = g[first], act[first], ts[first]
     raw.submitted = _count(g, n).astype(np.int64)
     due = np.array(
-        [calendars[raw.courses[gi]].due_dates.get(cols.activity_names[ai], np.nan) for gi, ai in zip(g, act, strict=True)],
+        [
+            calendars[raw.courses[gi]].due_dates.get(cols.activity_names[ai], np.nan)
+            for gi, ai in zip(g.tolist(), act.tolist(), strict=True)
+        ],
         dtype=np.float64,
     )
     known = ~np.isnan(due)
@@ -524,9 +525,9 @@ def _submissions(
 def _depth(raw: RawAggregates, cols: _Columns, vocabulary: Vocabulary, activity_mask: npt.NDArray[np.bool_]) -> None:
     n = len(raw.learners)
     touched = activity_mask & (cols.family != _CODE[Family.SESSION])
-    produced_all = np.array(
-        [a in vocabulary.contribution_actions for a in cols.action], dtype=bool
-    ) | (cols.family == _CODE[Family.SUBMISSION])
+    produced_all = np.array([a in vocabulary.contribution_actions for a in cols.action], dtype=bool) | (
+        cols.family == _CODE[Family.SUBMISSION]
+    )
     feedback_all = ~np.isnan(cols.score) | cols.success
     g, act, ts = cols.group[touched], cols.activity[touched], cols.ts[touched]
     produced, feedback = produced_all[touched], feedback_all[touched]

@@ -86,14 +86,21 @@ def _median(values: npt.NDArray[np.float64]) -> float:
 def make_estimator(kind: ModelKind, seed: int) -> Any:
     """An unfitted pipeline of the given kind."""
     if kind is ModelKind.LOGISTIC:
-        return Pipeline([
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000, random_state=seed)),
-        ])
+        return Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000, random_state=seed)),
+            ]
+        )
     boosting = HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=150, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
-        class_weight="balanced", random_state=seed,
+        learning_rate=0.05,
+        max_iter=150,
+        max_leaf_nodes=15,
+        min_samples_leaf=20,
+        l2_regularization=1.0,
+        class_weight="balanced",
+        random_state=seed,
     )
     return CalibratedClassifierCV(boosting, method="sigmoid", cv=3)
 
@@ -123,5 +130,4 @@ def train_model(
     """Train a model of `kind` on rows `X` (columns named `columns`) with labels `y` (1 = at risk)."""
     estimator = fit_estimator(kind, X, y, seed)
     baseline = np.array([_median(X[:, j]) for j in range(X.shape[1])], dtype=np.float64)
-    return TrainedModel(kind, cut_key, tuple(columns), estimator, baseline, len(y), float(np.mean(y)), seed,
-                        trained_at)
+    return TrainedModel(kind, cut_key, tuple(columns), estimator, baseline, len(y), float(np.mean(y)), seed, trained_at)

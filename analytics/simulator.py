@@ -74,10 +74,66 @@ EXT_VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
 EXT_VIDEO_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segments"
 VIDEO_PROFILE = "https://w3id.org/xapi/video"
 
-_FIRST = ("Ada Ben Chloe Dev Elif Femi Gita Hugo Ines Jonas Kai Lena Milo Nia Omar Pia Quinn Rosa Sami "
-          "Tara Uma Vik Wen Xena Yusuf Zoe Arun Bea Cyril Dana").split()
-_LAST = ("Abara Berg Costa Dahl Eze Fischer Garcia Haddad Ito Jensen Kowal Larsen Moreau Novak Okafor "
-         "Petrov Quist Rossi Silva Tanaka Umar Varga Weber Xu Yilmaz Zhou").split()
+_FIRST = (
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Gita",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kai",
+    "Lena",
+    "Milo",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+    "Arun",
+    "Bea",
+    "Cyril",
+    "Dana",
+)
+_LAST = (
+    "Abara",
+    "Berg",
+    "Costa",
+    "Dahl",
+    "Eze",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowal",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Umar",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhou",
+)
 
 QUIZ_QUESTIONS = 3
 QUIZ_POINTS = 20
@@ -252,28 +308,46 @@ def _build_course(offering: Offering, rng: random.Random) -> _Course:
     base = offering.course_id
     weeks = round((offering.end - offering.start) / WEEK)
     modules = [_activity(f"{base}/module-{k + 1}", TYPE_MODULE, f"Week {k + 1}") for k in range(weeks)]
-    videos = [[_activity(f"{base}/module-{k + 1}/video-{v + 1}", TYPE_VIDEO, f"Lecture {k + 1}.{v + 1}")
-               for v in range(2)] for k in range(weeks)]
+    videos = [
+        [_activity(f"{base}/module-{k + 1}/video-{v + 1}", TYPE_VIDEO, f"Lecture {k + 1}.{v + 1}") for v in range(2)]
+        for k in range(weeks)
+    ]
     lengths = [[round(rng.uniform(240, 900), 1) for _ in range(2)] for _ in range(weeks)]
-    readings = [[_activity(f"{base}/module-{k + 1}/reading-{r + 1}", TYPE_READING, f"Reading {k + 1}.{r + 1}")
-                 for r in range(2)] for k in range(weeks)]
+    readings = [
+        [
+            _activity(f"{base}/module-{k + 1}/reading-{r + 1}", TYPE_READING, f"Reading {k + 1}.{r + 1}")
+            for r in range(2)
+        ]
+        for k in range(weeks)
+    ]
     quizzes = [_activity(f"{base}/module-{k + 1}/quiz", TYPE_QUIZ, f"Quiz {k + 1}") for k in range(weeks)]
-    questions = [[_activity(f"{base}/module-{k + 1}/quiz/q{q + 1}", TYPE_QUESTION, f"Question {q + 1}")
-                  for q in range(QUIZ_QUESTIONS)] for k in range(weeks)]
+    questions = [
+        [
+            _activity(f"{base}/module-{k + 1}/quiz/q{q + 1}", TYPE_QUESTION, f"Question {q + 1}")
+            for q in range(QUIZ_QUESTIONS)
+        ]
+        for k in range(weeks)
+    ]
     assignments: dict[int, tuple[dict[str, Any], float]] = {}
     for k in range(1, weeks - 1, 2):
         due = offering.start + (k + 1) * WEEK - 60.0
         assignments[k] = (
-            _activity(f"{base}/module-{k + 1}/assignment", TYPE_ASSIGNMENT, f"Assignment {len(assignments) + 1}",
-                      {EXT_DUE_DATE: iso(due)}),
+            _activity(
+                f"{base}/module-{k + 1}/assignment",
+                TYPE_ASSIGNMENT,
+                f"Assignment {len(assignments) + 1}",
+                {EXT_DUE_DATE: iso(due)},
+            ),
             due,
         )
-    discussions = [_activity(f"{base}/forum/week-{k + 1}", TYPE_DISCUSSION, f"Week {k + 1} discussion")
-                   for k in range(weeks)]
+    discussions = [
+        _activity(f"{base}/forum/week-{k + 1}", TYPE_DISCUSSION, f"Week {k + 1} discussion") for k in range(weeks)
+    ]
     exam = _activity(f"{base}/final-exam", TYPE_QUIZ, "Final exam")
     course = _activity(base, TYPE_COURSE, offering.title)
-    return _Course(offering, base, course, modules, videos, lengths, readings, quizzes, questions,
-                   assignments, discussions, exam)
+    return _Course(
+        offering, base, course, modules, videos, lengths, readings, quizzes, questions, assignments, discussions, exam
+    )
 
 
 @dataclass
@@ -362,8 +436,9 @@ class _Writer:
         self.out.append(statement)
 
 
-def _score(raw: float, maximum: float, *, success: bool | None = None, duration: float | None = None,
-           completion: bool = True) -> dict[str, Any]:
+def _score(
+    raw: float, maximum: float, *, success: bool | None = None, duration: float | None = None, completion: bool = True
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "score": {"scaled": round(raw / maximum, 4), "raw": raw, "min": 0, "max": maximum},
         "completion": completion,
@@ -393,13 +468,13 @@ class _OfferingSimulator:
         self.writer = _Writer(self.course, self.instructor, "Example LMS")
         self.learners = [self._new_learner(i) for i in range(config.learners)]
         self.posts: list[list[_Post]] = [[] for _ in range(self.weeks)]
+        self.truths: list[LearnerTruth] = []
 
     def _new_learner(self, index: int) -> _Learner:
         rng = random.Random(f"{self.config.seed}:{self.offering.index}:{index}")
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         account = f"s{self.offering.index + 1:02d}{index + 1:05d}"
-        agent = {"objectType": "Agent", "name": name,
-                 "account": {"homePage": self.config.home_page, "name": account}}
+        agent = {"objectType": "Agent", "name": name, "account": {"homePage": self.config.home_page, "name": account}}
         roll = rng.random()
         archetype = "fader" if roll < 0.06 else "late-bloomer" if roll < 0.12 else "steady"
         ability = rng.gauss(0.4 if archetype == "late-bloomer" else 0.0, 1.0)
@@ -423,38 +498,69 @@ class _OfferingSimulator:
             return -1.4 if week < max(1, round(0.3 * self.weeks)) else 0.8
         return 0.0
 
-    def run(self) -> tuple[list[dict[str, Any]], list[LearnerTruth]]:
+    def _take(self) -> list[dict[str, Any]]:
+        out, self.writer.out = self.writer.out, []
+        return out
+
+    def chunks(self) -> Iterator[tuple[float, list[dict[str, Any]]]]:
+        """The statements week by week, each with the share of the offering done; truths fill at the end."""
         offering = self.offering
-        for learner in self.learners:
-            at = offering.start - learner.rng.uniform(0.2, 10.0) * DAY
-            if learner.rng.random() < 0.1:
-                at = offering.start + learner.rng.uniform(0.0, 5.0) * DAY
-            self.writer.emit(learner.rng, learner.agent, "registered", self.course.activity, at,
-                             registration=learner.registration)
-        for week in range(self.weeks):
-            week_start = offering.start + week * WEEK
-            if week_start > offering.cutoff:
-                break
-            self._instructor_week(week)
+        with _gc_paused():
             for learner in self.learners:
-                if learner.dropped_week is None:
-                    self._learner_week(learner, week)
-        truths = [self._finish(learner) for learner in self.learners]
-        return self.writer.out, truths
+                at = offering.start - learner.rng.uniform(0.2, 10.0) * DAY
+                if learner.rng.random() < 0.1:
+                    at = offering.start + learner.rng.uniform(0.0, 5.0) * DAY
+                self.writer.emit(
+                    learner.rng,
+                    learner.agent,
+                    "registered",
+                    self.course.activity,
+                    at,
+                    registration=learner.registration,
+                )
+        yield 0.0, self._take()
+        for week in range(self.weeks):
+            if offering.start + week * WEEK > offering.cutoff:
+                break
+            with _gc_paused():
+                self._instructor_week(week)
+                for learner in self.learners:
+                    if learner.dropped_week is None:
+                        self._learner_week(learner, week)
+            yield (week + 1) / (self.weeks + 1), self._take()
+        with _gc_paused():
+            self.truths = [self._finish(learner) for learner in self.learners]
+        yield 1.0, self._take()
 
     def _instructor_week(self, week: int) -> None:
         rng = self.rng
         start = self.offering.start + week * WEEK
         topic = self.course.discussions[week]
-        self.writer.emit(rng, self.instructor, "posted", topic, start + rng.uniform(6, 10) * 3600,
-                         registration=None, parent=self.course.modules[week],
-                         result={"response": "Welcome to this week. " * rng.randint(3, 8)}, instructor=True)
+        self.writer.emit(
+            rng,
+            self.instructor,
+            "posted",
+            topic,
+            start + rng.uniform(6, 10) * 3600,
+            registration=None,
+            parent=self.course.modules[week],
+            result={"response": "Welcome to this week. " * rng.randint(3, 8)},
+            instructor=True,
+        )
         if week > 0:
             for post in rng.sample(self.posts[week - 1], min(3, len(self.posts[week - 1]))):
                 at = max(post.at, start) + rng.uniform(1, 48) * 3600
-                self.writer.emit(rng, self.instructor, "replied", post.activity, at, registration=None,
-                                 parent=self.course.discussions[week - 1],
-                                 result={"response": "Good point. " * rng.randint(2, 6)}, instructor=True)
+                self.writer.emit(
+                    rng,
+                    self.instructor,
+                    "replied",
+                    post.activity,
+                    at,
+                    registration=None,
+                    parent=self.course.discussions[week - 1],
+                    result={"response": "Good point. " * rng.randint(2, 6)},
+                    instructor=True,
+                )
 
     def _learner_week(self, learner: _Learner, week: int) -> None:
         rng = learner.rng
@@ -469,8 +575,9 @@ class _OfferingSimulator:
                 learner.withdrew = rng.random() < 0.5
                 if learner.withdrew:
                     at = week_start + rng.uniform(0.5, 6.5) * DAY
-                    self.writer.emit(rng, learner.agent, "unregistered", self.course.activity, at,
-                                     registration=learner.registration)
+                    self.writer.emit(
+                        rng, learner.agent, "unregistered", self.course.activity, at, registration=learner.registration
+                    )
                 return
         sessions = min(7, self._poisson(rng, math.exp(0.75 + 0.7 * m)))
         days = sorted(rng.sample(range(7), min(7, sessions)))
@@ -510,12 +617,28 @@ class _OfferingSimulator:
                 at += rng.uniform(5, 60)
                 reading = course.readings[week][r]
                 spent = rng.uniform(120, 1200) * (1.2 if m > 0 else 0.8)
-                writer.emit(rng, learner.agent, "experienced", reading, at, registration=reg, parent=module,
-                            result={"duration": iso_duration(spent)})
+                writer.emit(
+                    rng,
+                    learner.agent,
+                    "experienced",
+                    reading,
+                    at,
+                    registration=reg,
+                    parent=module,
+                    result={"duration": iso_duration(spent)},
+                )
                 at += spent
                 if rng.random() < _sigmoid(0.8 + 0.8 * m):
-                    writer.emit(rng, learner.agent, "completed", reading, at, registration=reg, parent=module,
-                                result={"completion": True, "duration": iso_duration(spent)})
+                    writer.emit(
+                        rng,
+                        learner.agent,
+                        "completed",
+                        reading,
+                        at,
+                        registration=reg,
+                        parent=module,
+                        result={"completion": True, "duration": iso_duration(spent)},
+                    )
                     pending["readings"].remove(r)
         if pending["quiz"] and rng.random() < _sigmoid(0.6 + 1.0 * m):
             at = self._quiz(learner, week, at + rng.uniform(30, 300))
@@ -523,8 +646,16 @@ class _OfferingSimulator:
         if rng.random() < _sigmoid(-1.3 + 0.6 * m + learner.sociability):
             at = self._forum(learner, week, at + rng.uniform(30, 600))
         at += rng.uniform(10, 120)
-        writer.emit(rng, learner.agent, "terminated", module, at, registration=reg, extensions=ext,
-                    result={"duration": iso_duration(at - start)})
+        writer.emit(
+            rng,
+            learner.agent,
+            "terminated",
+            module,
+            at,
+            registration=reg,
+            extensions=ext,
+            result={"duration": iso_duration(at - start)},
+        )
 
     def _video(self, learner: _Learner, week: int, v: int, at: float) -> float:
         rng, writer = learner.rng, self.writer
@@ -535,8 +666,18 @@ class _OfferingSimulator:
         category = {"id": VIDEO_PROFILE, "definition": {"type": TYPE_PROFILE}}
 
         def send(verb: str, when: float, result: dict[str, Any] | None = None) -> None:
-            writer.emit(rng, learner.agent, verb, video, when, registration=reg, parent=parent, result=result,
-                        extensions=ext, category=category)
+            writer.emit(
+                rng,
+                learner.agent,
+                verb,
+                video,
+                when,
+                registration=reg,
+                parent=parent,
+                result=result,
+                extensions=ext,
+                category=category,
+            )
 
         send("initialized", at)
         send("played", at + 1.0, {"extensions": {EXT_VIDEO_TIME: 0.0}})
@@ -546,14 +687,39 @@ class _OfferingSimulator:
         segments = f"0[.]{watched:g}"
         end = at + 1.0 + spent
         if watched >= length:
-            send("completed", end, {"completion": True, "duration": iso_duration(spent), "extensions": {
-                EXT_VIDEO_TIME: watched, EXT_VIDEO_PROGRESS: 1.0, EXT_VIDEO_SEGMENTS: segments}})
+            send(
+                "completed",
+                end,
+                {
+                    "completion": True,
+                    "duration": iso_duration(spent),
+                    "extensions": {EXT_VIDEO_TIME: watched, EXT_VIDEO_PROGRESS: 1.0, EXT_VIDEO_SEGMENTS: segments},
+                },
+            )
         else:
-            send("paused", end, {"extensions": {EXT_VIDEO_TIME: watched, EXT_VIDEO_SEGMENTS: segments,
-                                                EXT_VIDEO_PROGRESS: round(watched / length, 3)}})
-        send("terminated", end + 2.0, {"duration": iso_duration(spent), "extensions": {
-            EXT_VIDEO_TIME: watched, EXT_VIDEO_PROGRESS: round(watched / length, 3),
-            EXT_VIDEO_SEGMENTS: segments}})
+            send(
+                "paused",
+                end,
+                {
+                    "extensions": {
+                        EXT_VIDEO_TIME: watched,
+                        EXT_VIDEO_SEGMENTS: segments,
+                        EXT_VIDEO_PROGRESS: round(watched / length, 3),
+                    }
+                },
+            )
+        send(
+            "terminated",
+            end + 2.0,
+            {
+                "duration": iso_duration(spent),
+                "extensions": {
+                    EXT_VIDEO_TIME: watched,
+                    EXT_VIDEO_PROGRESS: round(watched / length, 3),
+                    EXT_VIDEO_SEGMENTS: segments,
+                },
+            },
+        )
         return end + 2.0
 
     def _quiz(self, learner: _Learner, week: int, at: float) -> float:
@@ -565,14 +731,29 @@ class _OfferingSimulator:
         for question in self.course.questions[week]:
             at += rng.uniform(20, 120)
             correct = rng.random() < p
-            writer.emit(rng, learner.agent, "answered", question, at, registration=reg, parent=quiz,
-                        result={"success": correct, "response": rng.choice("abcd")})
+            writer.emit(
+                rng,
+                learner.agent,
+                "answered",
+                question,
+                at,
+                registration=reg,
+                parent=quiz,
+                result={"success": correct, "response": rng.choice("abcd")},
+            )
         raw = float(sum(rng.random() < p for _ in range(QUIZ_POINTS)))
         at += rng.uniform(20, 90)
         scaled = raw / QUIZ_POINTS
-        writer.emit(rng, learner.agent, "passed" if scaled >= 0.6 else "failed", quiz, at, registration=reg,
-                    parent=self.course.modules[week],
-                    result=_score(raw, QUIZ_POINTS, success=scaled >= 0.6, duration=at - start))
+        writer.emit(
+            rng,
+            learner.agent,
+            "passed" if scaled >= 0.6 else "failed",
+            quiz,
+            at,
+            registration=reg,
+            parent=self.course.modules[week],
+            result=_score(raw, QUIZ_POINTS, success=scaled >= 0.6, duration=at - start),
+        )
         learner.quiz_best[week] = max(scaled, learner.quiz_best.get(week, 0.0))
         return at
 
@@ -586,13 +767,21 @@ class _OfferingSimulator:
         earlier = [p for p in self.posts[week - 1] if p.author != learner.key] if week > 0 else []
         if earlier and rng.random() < 0.5:
             target = rng.choice(earlier)
-            writer.emit(rng, learner.agent, "replied", target.activity, at, registration=reg, parent=topic,
-                        result={"response": text})
+            writer.emit(
+                rng,
+                learner.agent,
+                "replied",
+                target.activity,
+                at,
+                registration=reg,
+                parent=topic,
+                result={"response": text},
+            )
         else:
-            post = _activity(f"{topic['id']}/post-{random_uuid(rng)}",
-                             TYPE_MESSAGE, f"Post by {learner.agent['name']}")
-            writer.emit(rng, learner.agent, "posted", post, at, registration=reg, parent=topic,
-                        result={"response": text})
+            post = _activity(f"{topic['id']}/post-{random_uuid(rng)}", TYPE_MESSAGE, f"Post by {learner.agent['name']}")
+            writer.emit(
+                rng, learner.agent, "posted", post, at, registration=reg, parent=topic, result={"response": text}
+            )
             self.posts[week].append(_Post(post, learner.key, at))
         return at + rng.uniform(10, 60)
 
@@ -604,17 +793,32 @@ class _OfferingSimulator:
             return
         late = rng.random() < _sigmoid(-1.6 - 1.2 * m)
         at = due + min(7.0, rng.expovariate(0.5)) * DAY if late else due - rng.uniform(0.1, 4.0) * DAY
-        writer.emit(rng, learner.agent, "submitted", assignment, at, registration=reg,
-                    parent=self.course.modules[week], result={"completion": True,
-                                                              "response": "See attached report."})
+        writer.emit(
+            rng,
+            learner.agent,
+            "submitted",
+            assignment,
+            at,
+            registration=reg,
+            parent=self.course.modules[week],
+            result={"completion": True, "response": "See attached report."},
+        )
         late_days = max(0.0, (at - due) / DAY)
         quality = _sigmoid(0.6 + 1.0 * learner.ability + 0.5 * m + rng.gauss(0.0, 0.35))
         grade = round(ASSIGNMENT_POINTS * quality * (1.0 - min(0.5, 0.1 * late_days)))
         learner.assignment_grades[week] = grade / ASSIGNMENT_POINTS
         graded = max(at, due) + rng.uniform(2.0, 6.0) * DAY
-        writer.emit(rng, learner.agent, "scored", assignment, graded, registration=reg,
-                    parent=self.course.modules[week], instructor=True,
-                    result=_score(float(grade), ASSIGNMENT_POINTS))
+        writer.emit(
+            rng,
+            learner.agent,
+            "scored",
+            assignment,
+            graded,
+            registration=reg,
+            parent=self.course.modules[week],
+            instructor=True,
+            result=_score(float(grade), ASSIGNMENT_POINTS),
+        )
 
     def _exam(self, learner: _Learner, week: int) -> None:
         rng, writer = learner.rng, self.writer
@@ -624,12 +828,26 @@ class _OfferingSimulator:
         p = _sigmoid(0.2 + 1.2 * learner.ability + 0.3 * learner.motivation + rng.gauss(0.0, 0.3))
         raw = float(sum(rng.random() < p for _ in range(EXAM_POINTS)))
         learner.exam = raw / EXAM_POINTS
-        writer.emit(rng, learner.agent, "attempted", self.course.exam, at, registration=learner.registration,
-                    parent=self.course.modules[week])
+        writer.emit(
+            rng,
+            learner.agent,
+            "attempted",
+            self.course.exam,
+            at,
+            registration=learner.registration,
+            parent=self.course.modules[week],
+        )
         duration = rng.uniform(1800, 5400)
-        writer.emit(rng, learner.agent, "passed" if learner.exam >= PASS_MARK else "failed", self.course.exam,
-                    at + duration, registration=learner.registration, parent=self.course.modules[week],
-                    result=_score(raw, EXAM_POINTS, success=learner.exam >= PASS_MARK, duration=duration))
+        writer.emit(
+            rng,
+            learner.agent,
+            "passed" if learner.exam >= PASS_MARK else "failed",
+            self.course.exam,
+            at + duration,
+            registration=learner.registration,
+            parent=self.course.modules[week],
+            result=_score(raw, EXAM_POINTS, success=learner.exam >= PASS_MARK, duration=duration),
+        )
 
     def _finish(self, learner: _Learner) -> LearnerTruth:
         offering, rng = self.offering, learner.rng
@@ -644,11 +862,25 @@ class _OfferingSimulator:
             grade = round(0.25 * quizzes + 0.35 * assignments + 0.4 * (learner.exam or 0.0), 4)
             passed = grade >= PASS_MARK
             outcome = "passed" if passed else "failed"
-            self.writer.emit(rng, learner.agent, outcome, self.course.activity,
-                             offering.end - rng.uniform(1.0, 20.0) * 3600, registration=learner.registration,
-                             result={"score": {"scaled": grade}, "success": passed, "completion": True})
-        return LearnerTruth(self.course.base, learner.key, learner.ability, learner.archetype,
-                            learner.dropped_week, learner.withdrew, outcome, grade)
+            self.writer.emit(
+                rng,
+                learner.agent,
+                outcome,
+                self.course.activity,
+                offering.end - rng.uniform(1.0, 20.0) * 3600,
+                registration=learner.registration,
+                result={"score": {"scaled": grade}, "success": passed, "completion": True},
+            )
+        return LearnerTruth(
+            self.course.base,
+            learner.key,
+            learner.ability,
+            learner.archetype,
+            learner.dropped_week,
+            learner.withdrew,
+            outcome,
+            grade,
+        )
 
 
 @contextmanager
@@ -668,15 +900,25 @@ def simulate_offering(config: SimulationConfig, offering: Offering) -> tuple[lis
 
     Statements share their activity and agent sub-objects: serialise them, or copy before mutating.
     """
-    with _gc_paused():
-        return _OfferingSimulator(config, offering).run()
+    simulator = _OfferingSimulator(config, offering)
+    statements: list[dict[str, Any]] = []
+    for _, chunk in simulator.chunks():
+        statements.extend(chunk)
+    return statements, simulator.truths
+
+
+def simulate_chunks(config: SimulationConfig) -> Iterator[tuple[float, list[dict[str, Any]]]]:
+    """Statements in chunks of about a week, each with the share of the whole simulation done (0-1)."""
+    offerings = plan_offerings(config)
+    for offering in offerings:
+        for done, chunk in _OfferingSimulator(config, offering).chunks():
+            yield (offering.index + done) / len(offerings), chunk
 
 
 def simulate(config: SimulationConfig) -> Iterator[dict[str, Any]]:
-    """Every statement of every offering, offering by offering, roughly in time order within each."""
-    for offering in plan_offerings(config):
-        statements, _ = simulate_offering(config, offering)
-        yield from statements
+    """Every statement of every offering, offering by offering, week by week; memory stays at a week."""
+    for _, chunk in simulate_chunks(config):
+        yield from chunk
 
 
 def default_now() -> datetime:

@@ -29,7 +29,10 @@ def cut_points(
     weeks: Sequence[int] = DEFAULT_WEEKS,
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
 ) -> list[CutPoint]:
-    """The course's cut points in time order; week cut points past the end and, without an end, fractions are left out."""
+    """The course's cut points in time order.
+
+    Week cut points at or past the end are left out, and so are the fractions of a course without an end.
+    """
     points = []
     for week in weeks:
         at = calendar.start + week * WEEK
@@ -37,8 +40,9 @@ def cut_points(
             points.append(CutPoint(at, f"week-{week}"))
     if calendar.end is not None:
         for fraction in fractions:
-            points.append(CutPoint(calendar.start + fraction * (calendar.end - calendar.start),
-                                   f"pct-{round(fraction * 100)}"))
+            points.append(
+                CutPoint(calendar.start + fraction * (calendar.end - calendar.start), f"pct-{round(fraction * 100)}")
+            )
     return sorted(points)
 
 

@@ -74,10 +74,11 @@ def generate_labels(
             continue
         if e.action in target.success_actions or (e.action in target.success_if_successful and e.success is True):
             success[key] = min(success.get(key, e.timestamp), e.timestamp)
-        elif e.action in target.failure_actions or e.action in target.withdrawal_actions:
-            if key not in first_failure or e.timestamp < first_failure[key][0]:
-                reason = "withdrew" if e.action in target.withdrawal_actions else e.action
-                first_failure[key] = (e.timestamp, reason)
+        elif (e.action in target.failure_actions or e.action in target.withdrawal_actions) and (
+            key not in first_failure or e.timestamp < first_failure[key][0]
+        ):
+            reason = "withdrew" if e.action in target.withdrawal_actions else e.action
+            first_failure[key] = (e.timestamp, reason)
     labels = []
     for key in sorted(learners - staff):
         course, learner = key

@@ -42,10 +42,34 @@ ACROSSX = "https://w3id.org/xapi/acrossx/verbs/"
 ACTIVITY_TYPE_COURSE = "http://adlnet.gov/expapi/activities/course"
 
 _ADL_ACTIONS = (
-    "answered asked attempted attended commented completed exited experienced failed imported "
-    "initialized interacted launched mastered passed preferred progressed registered responded "
-    "resumed scored shared suspended terminated voided logged-in logged-out"
-).split()
+    "answered",
+    "asked",
+    "attempted",
+    "attended",
+    "commented",
+    "completed",
+    "exited",
+    "experienced",
+    "failed",
+    "imported",
+    "initialized",
+    "interacted",
+    "launched",
+    "mastered",
+    "passed",
+    "preferred",
+    "progressed",
+    "registered",
+    "responded",
+    "resumed",
+    "scored",
+    "shared",
+    "suspended",
+    "terminated",
+    "voided",
+    "logged-in",
+    "logged-out",
+)
 
 
 def _default_verbs() -> dict[str, str]:
@@ -70,14 +94,28 @@ def _default_verbs() -> dict[str, str]:
 
 _ACTION_FAMILIES: dict[Family, tuple[str, ...]] = {
     Family.CONTENT: (
-        "experienced", "viewed", "played", "paused", "seeked", "watched", "read", "accessed",
-        "downloaded", "progressed",
+        "experienced",
+        "viewed",
+        "played",
+        "paused",
+        "seeked",
+        "watched",
+        "read",
+        "accessed",
+        "downloaded",
+        "progressed",
     ),
     Family.ASSESSMENT: ("scored", "answered", "passed", "failed", "attempted", "mastered", "responded"),
     Family.SUBMISSION: ("submitted", "completed"),
     Family.DISCUSSION: ("posted", "replied", "commented", "shared", "asked", "created"),
     Family.SESSION: (
-        "launched", "initialized", "terminated", "logged-in", "logged-out", "exited", "suspended",
+        "launched",
+        "initialized",
+        "terminated",
+        "logged-in",
+        "logged-out",
+        "exited",
+        "suspended",
         "resumed",
     ),
     Family.ENROLMENT: ("registered", "unregistered", "abandoned", "enrolled", "waived"),
@@ -124,8 +162,19 @@ class Vocabulary(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     actions: dict[str, Family] = msgspec.field(default_factory=_default_actions)
     activity_types: dict[str, Family] = msgspec.field(default_factory=_default_activity_types)
     type_led_actions: frozenset[str] = frozenset(
-        {"completed", "initialized", "terminated", "progressed", "attempted", "experienced", "viewed",
-         "created", "interacted", "accessed", "read"}
+        {
+            "completed",
+            "initialized",
+            "terminated",
+            "progressed",
+            "attempted",
+            "experienced",
+            "viewed",
+            "created",
+            "interacted",
+            "accessed",
+            "read",
+        }
     )
     course_types: frozenset[str] = frozenset(
         {
@@ -136,8 +185,18 @@ class Vocabulary(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     outcome_actions: frozenset[str] = frozenset({"passed", "failed", "completed", "mastered", "satisfied"})
     contribution_actions: frozenset[str] = frozenset(
-        {"posted", "replied", "commented", "created", "asked", "shared", "answered", "responded",
-         "submitted", "attempted"}
+        {
+            "posted",
+            "replied",
+            "commented",
+            "created",
+            "asked",
+            "shared",
+            "answered",
+            "responded",
+            "submitted",
+            "attempted",
+        }
     )
     reply_actions: frozenset[str] = frozenset({"replied", "commented"})
     withdrawal_actions: frozenset[str] = frozenset({"unregistered", "abandoned"})
