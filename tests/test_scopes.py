@@ -33,7 +33,7 @@ EXPECTED: dict[str, set[Permission]] = {
     "all": XAPI_READ | {P.STATEMENTS_WRITE, P.STATE_WRITE, P.PROFILE_WRITE, P.DEFINE},
     "state": {P.STATE_READ, P.STATE_WRITE},
     "profile": {P.PROFILE_READ, P.PROFILE_WRITE},
-    "define": {P.DEFINE, P.ACTIVITIES_READ, P.AGENTS_READ},
+    "define": {P.DEFINE, P.ACTIVITIES_READ},
     "analytics": {P.ANALYTICS_READ},
     "admin": {P.ADMIN},
 }

@@ -11,8 +11,8 @@ table that says which held scopes grant which permission:
     state:write           state, all
     profile:read          profile, all/read, all          (activity and agent profiles)
     profile:write         profile, all
-    activities:read       statements/read, all/read, all, define
-    agents:read           statements/read, all/read, all, define
+    activities:read       statements/read, all/read, all, define   (definitions come from statements)
+    agents:read           statements/read, all/read, all
     define                define, all                     (stored statements update canonical definitions)
     analytics:read        analytics
     admin                 admin                           (stores and credentials)
@@ -73,7 +73,7 @@ POLICY: dict[Permission, frozenset[Scope]] = {
     Permission.PROFILE_READ: frozenset({_S.PROFILE, _S.ALL_READ, _S.ALL}),
     Permission.PROFILE_WRITE: frozenset({_S.PROFILE, _S.ALL}),
     Permission.ACTIVITIES_READ: frozenset({_S.STATEMENTS_READ, _S.ALL_READ, _S.ALL, _S.DEFINE}),
-    Permission.AGENTS_READ: frozenset({_S.STATEMENTS_READ, _S.ALL_READ, _S.ALL, _S.DEFINE}),
+    Permission.AGENTS_READ: frozenset({_S.STATEMENTS_READ, _S.ALL_READ, _S.ALL}),
     Permission.DEFINE: frozenset({_S.DEFINE, _S.ALL}),
     Permission.ANALYTICS_READ: frozenset({_S.ANALYTICS}),
     Permission.ADMIN: frozenset({_S.ADMIN}),

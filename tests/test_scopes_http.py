@@ -1,0 +1,153 @@
+"""Every scope on every resource over HTTP: a credential holding one scope gets the resource's success status
+where `tests.test_scopes.EXPECTED` says its scope grants the permission, and 403 everywhere else."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar.testing import AsyncTestClient
+
+from lrs.security.scopes import ALL_SCOPES, Permission
+from tests.conftest import StoreContext, make_store
+from tests.test_scopes import EXPECTED
+
+Client = AsyncTestClient[Any]
+P = Permission
+ACTIVITY = "http://example.com/activities/scope-matrix"
+AGENT = json.dumps({"mbox": "mailto:scope-matrix@example.com"})
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def _statement() -> dict[str, Any]:
+    return {
+        "actor": {"mbox": "mailto:scope-matrix@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": ACTIVITY},
+    }
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request on one resource, the permission it needs and the statuses that mean it was allowed."""
+
+    name: str
+    needs: Permission
+    method: str
+    path: str
+    params: Callable[[StoreContext], dict[str, str]] = lambda _: {}
+    body: Callable[[], Any] | None = None
+    ok: frozenset[int] = field(default_factory=lambda: frozenset({200}))
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _state(**extra: str) -> Callable[[StoreContext], dict[str, str]]:
+    return lambda _: {"activityId": ACTIVITY, "agent": AGENT, **extra}
+
+
+def _activity_profile(**extra: str) -> Callable[[StoreContext], dict[str, str]]:
+    return lambda _: {"activityId": ACTIVITY, **extra}
+
+
+def _agent_profile(**extra: str) -> Callable[[StoreContext], dict[str, str]]:
+    return lambda _: {"agent": AGENT, **extra}
+
+
+NEW_DOC = {"If-None-Match": "*"}
+OK_204 = frozenset({204})
+OK_READ_ONE = frozenset({200, 404})
+
+CALLS = [
+    # Statements
+    Call("statements PUT", P.STATEMENTS_WRITE, "PUT", "/xapi/statements", lambda _: {"statementId": _id()},
+         _statement, OK_204),
+    Call("statements POST", P.STATEMENTS_WRITE, "POST", "/xapi/statements", body=lambda: [_statement()]),
+    Call("statements GET", P.STATEMENTS_READ, "GET", "/xapi/statements"),
+    Call("statements GET one", P.STATEMENTS_READ, "GET", "/xapi/statements", lambda _: {"statementId": _id()},
+         ok=frozenset({404})),
+    Call("statements HEAD", P.STATEMENTS_READ, "HEAD", "/xapi/statements"),
+    # State
+    Call("state PUT", P.STATE_WRITE, "PUT", "/xapi/activities/state", _state(stateId="s"), lambda: {"a": 1}, OK_204),
+    Call("state POST", P.STATE_WRITE, "POST", "/xapi/activities/state", _state(stateId="s"), lambda: {"b": 2},
+         OK_204),
+    Call("state GET", P.STATE_READ, "GET", "/xapi/activities/state", _state(stateId="s"), ok=OK_READ_ONE),
+    Call("state GET ids", P.STATE_READ, "GET", "/xapi/activities/state", _state()),
+    Call("state DELETE", P.STATE_WRITE, "DELETE", "/xapi/activities/state", _state(stateId="s"), ok=OK_204),
+    Call("state DELETE all", P.STATE_WRITE, "DELETE", "/xapi/activities/state", _state(), ok=OK_204),
+    # Activity Profile
+    Call("activity profile PUT", P.PROFILE_WRITE, "PUT", "/xapi/activities/profile",
+         lambda _: {"activityId": ACTIVITY, "profileId": _id()}, lambda: {"p": 1}, OK_204, NEW_DOC),
+    Call("activity profile POST", P.PROFILE_WRITE, "POST", "/xapi/activities/profile",
+         lambda _: {"activityId": ACTIVITY, "profileId": _id()}, lambda: {"p": 1}, OK_204),
+    Call("activity profile GET", P.PROFILE_READ, "GET", "/xapi/activities/profile",
+         _activity_profile(profileId="p"), ok=OK_READ_ONE),
+    Call("activity profile GET ids", P.PROFILE_READ, "GET", "/xapi/activities/profile", _activity_profile()),
+    Call("activity profile DELETE", P.PROFILE_WRITE, "DELETE", "/xapi/activities/profile",
+         _activity_profile(profileId="p"), ok=OK_204),
+    # Agent Profile
+    Call("agent profile PUT", P.PROFILE_WRITE, "PUT", "/xapi/agents/profile",
+         lambda _: {"agent": AGENT, "profileId": _id()}, lambda: {"p": 1}, OK_204, NEW_DOC),
+    Call("agent profile POST", P.PROFILE_WRITE, "POST", "/xapi/agents/profile",
+         lambda _: {"agent": AGENT, "profileId": _id()}, lambda: {"p": 1}, OK_204),
+    Call("agent profile GET", P.PROFILE_READ, "GET", "/xapi/agents/profile", _agent_profile(profileId="p"),
+         ok=OK_READ_ONE),
+    Call("agent profile GET ids", P.PROFILE_READ, "GET", "/xapi/agents/profile", _agent_profile()),
+    Call("agent profile DELETE", P.PROFILE_WRITE, "DELETE", "/xapi/agents/profile", _agent_profile(profileId="p"),
+         ok=OK_204),
+    # Activities and Agents
+    Call("activities GET", P.ACTIVITIES_READ, "GET", "/xapi/activities", lambda _: {"activityId": ACTIVITY}),
+    Call("activities HEAD", P.ACTIVITIES_READ, "HEAD", "/xapi/activities", lambda _: {"activityId": ACTIVITY}),
+    Call("agents GET", P.AGENTS_READ, "GET", "/xapi/agents", lambda _: {"agent": AGENT}),
+    Call("agents HEAD", P.AGENTS_READ, "HEAD", "/xapi/agents", lambda _: {"agent": AGENT}),
+    # Administration of the caller's own store
+    Call("admin stores GET", P.ADMIN, "GET", "/admin/stores"),
+    Call("admin credentials GET", P.ADMIN, "GET", "/admin/stores/{store}/credentials"),
+    Call("admin credentials POST", P.ADMIN, "POST", "/admin/stores/{store}/credentials",
+         body=lambda: {"scopes": ["state"]}, ok=frozenset({201})),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+async def one_scope_stores(pool: asyncpg.Pool) -> dict[str, StoreContext]:
+    """A store per scope, each with a credential holding only that scope."""
+    return {scope: await make_store(pool, scopes=(scope,)) for scope in ALL_SCOPES}
+
+
+async def _send(client: Client, context: StoreContext, call: Call) -> Any:
+    headers = context.headers(**call.headers)
+    content = None
+    if call.body is not None:
+        content = json.dumps(call.body()).encode()
+        headers["Content-Type"] = "application/json"
+    return await client.request(
+        call.method, call.path.format(store=context.name), params=call.params(context), headers=headers, content=content
+    )
+
+
+@pytest.mark.parametrize("scope", ALL_SCOPES)
+@pytest.mark.parametrize("call", CALLS, ids=[c.name for c in CALLS])
+async def test_each_scope_on_each_resource(
+    client: Client, one_scope_stores: dict[str, StoreContext], scope: str, call: Call
+) -> None:
+    response = await _send(client, one_scope_stores[scope], call)
+    if call.needs in EXPECTED[scope]:
+        assert response.status_code in call.ok, response.text
+    else:
+        assert response.status_code == 403, response.text
+        if call.method != "HEAD":
+            assert response.json()["error"] == "forbidden"
+
+
+def test_every_permission_but_analytics_and_define_has_a_resource() -> None:
+    """`define` is not a resource of its own (statements are stored with or without it); analytics endpoints
+    are not mounted yet and are listed here so that adding them means adding their rows."""
+    covered = {call.needs for call in CALLS}
+    assert set(Permission) - covered == {P.DEFINE, P.ANALYTICS_READ, P.STATEMENTS_READ_ALL}
