@@ -155,7 +155,7 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
     count = len(statements)
     bodies = [encode(statements[i : i + args.batch]) for i in range(0, count, args.batch)]
     async with database(svc) as pool:
-        with lrs_server(svc) as base:
+        with lrs_server(svc, extra_env={"LRS_WEB_CONCURRENCY": str(args.workers)}) as base:
             lrs_store, key, secret = await new_store(pool, base)
             copy_store_a, _, _ = await new_store(pool, base)
             copy_store_b, _, _ = await new_store(pool, base)
@@ -171,7 +171,10 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
     baseline = (baseline_before + baseline_after) / 2
     lrs_rate = count / elapsed
     baseline_rate = count / baseline
-    print(f"\ningest: {count} statements, batches of {args.batch}, {args.concurrency} concurrent clients\n")
+    print(
+        f"\ningest: {count} statements, batches of {args.batch}, {args.concurrency} concurrent clients, "
+        f"{args.workers} LRS worker processes\n"
+    )
     print(
         table(
             [
@@ -188,6 +191,7 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
         "statements": count,
         "batch": args.batch,
         "concurrency": args.concurrency,
+        "lrs_workers": args.workers,
         "lrs_per_s": round(lrs_rate),
         "baseline_per_s": round(baseline_rate),
         "ratio": round(lrs_rate / baseline_rate, 3),
@@ -202,6 +206,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="LRS HTTP worker processes (lrs serve --workers)")
     args = parser.parse_args(argv)
     with services() as svc:
         figures = asyncio.run(run(svc, args))
