@@ -162,6 +162,8 @@ class XAPIClient:
                 f"{response.text[:300]}"
             )
         result: dict[str, Any] = response.json()
+        if not isinstance(result, dict) or result.get("id") != statement_id:
+            raise AssertionError(f"GET statementId={statement_id} returned another document: {str(result)[:300]}")
         return result
 
     def more(self, more: str, **kwargs: Any) -> httpx.Response:

@@ -16,6 +16,7 @@ SECTION = "Communication 1.1"
 def test_head_statement(lrs: XAPIClient, factory: Factory) -> None:
     statement_id = lrs.store(factory.statement())
     get = expect.status(lrs.fetch(statement_id), 200)
+    assert expect.json_body(get).get("id") == statement_id, expect.describe(get)
     head = expect.status(lrs.request("HEAD", "statements", params={"statementId": statement_id}), 200)
     assert head.content == b"", "HEAD returned a body"
     assert expect.content_type(head) == expect.content_type(get)

@@ -36,6 +36,7 @@ def test_charset_parameter(lrs: XAPIClient, factory: Factory) -> None:
         "POST", "statements", content=body, headers={"Content-Type": "application/json; charset=utf-8"}
     )
     expect.status(response, 200)
+    assert lrs.fetch_json(statement["id"])["result"]["response"] == "Grüße"
 
 
 @requirement(SECTION, "Non-ASCII characters in query parameters MUST be interpreted as UTF-8")

@@ -78,6 +78,7 @@ def test_post_single(lrs: XAPIClient, factory: Factory) -> None:
     response = expect.status(lrs.post_statements(statement), 200)
     assert expect.content_type(response) == "application/json", response.headers.get("Content-Type")
     assert expect.json_body(response) == [statement["id"]]
+    assert_preserved(statement, lrs.fetch_json(statement["id"]))
 
 
 @requirement(POST, "POST of a batch MUST return the ids in the same order as the Statements")
@@ -193,6 +194,9 @@ INVALID_QUERY_VALUES: dict[str, Any] = {
     "agent-without-ifi": {"agent": {"objectType": "Agent", "name": "Nobody"}},
     "agent-two-ifis": {"agent": {"mbox": "mailto:a@conformance.example.org", "openid": "http://o.example.org/"}},
     "agent-bad-mbox": {"agent": {"mbox": "a@conformance.example.org"}},
+    "agent-anonymous-group": {
+        "agent": {"objectType": "Group", "member": [{"mbox": "mailto:a@conformance.example.org"}]}
+    },
     "verb-not-iri": {"verb": "experienced"},
     "activity-not-iri": {"activity": "my activity"},
     "registration-not-uuid": {"registration": "registration-1"},
@@ -329,12 +333,30 @@ def test_limit_zero(lrs: XAPIClient, timeline: Timeline) -> None:
     expect.same_set(expect.statement_ids(result), timeline.ids, "limit=0")
 
 
-@requirement(RESULT, "A StatementResult MUST have a 'statements' array and only 'statements' and 'more'")
+@requirement(RESULT, "A StatementResult MUST have a 'statements' array (and 'more' as a string when present)")
 def test_statement_result_shape(lrs: XAPIClient, timeline: Timeline) -> None:
     result = expect.json_body(expect.status(lrs.get_statements({"activity": timeline.activity}), 200))
     assert isinstance(result.get("statements"), list), f"no statements array: {result!r}"
+    assert isinstance(result.get("more", ""), str), f"'more' is not a string: {result!r}"
+
+
+@requirement(RESULT, "Additional properties SHOULD* NOT be added to a StatementResult (only statements and more)")
+def test_statement_result_no_extra_properties(lrs: XAPIClient, timeline: Timeline) -> None:
+    result = expect.json_body(expect.status(lrs.get_statements({"activity": timeline.activity}), 200))
     extra = set(result) - {"statements", "more"}
     assert not extra, f"unexpected StatementResult properties {sorted(extra)}"
+
+
+@requirement(FILTERS, "until before every matching Statement returns an empty result")
+def test_until_before_all(lrs: XAPIClient, timeline: Timeline) -> None:
+    params = {"activity": timeline.activity, "until": "2000-01-01T00:00:00Z"}
+    assert flows.query_ids(lrs, params) == [], "until=2000 returned statements stored now"
+
+
+@requirement(FILTERS, "since after every matching Statement returns an empty result")
+def test_since_after_all(lrs: XAPIClient, timeline: Timeline) -> None:
+    params = {"activity": timeline.activity, "since": "2999-01-01T00:00:00Z"}
+    assert flows.query_ids(lrs, params) == [], "since=2999 returned statements"
 
 
 # -- X-Experience-API-Consistent-Through -------------------------------------------------------

@@ -19,6 +19,7 @@ def _person(lrs: XAPIClient, agent: Any) -> dict[str, Any]:
     response = expect.status(lrs.request("GET", "agents", params={"agent": agent}), 200)
     assert expect.content_type(response) == "application/json", response.headers.get("Content-Type")
     person: dict[str, Any] = expect.json_body(response)
+    assert person.get("objectType") == "Person", f"objectType must be 'Person': {person!r}"
     return person
 
 
@@ -63,6 +64,7 @@ def test_person_names_are_strings(lrs: XAPIClient, factory: Factory) -> None:
 def test_head_agents(lrs: XAPIClient, factory: Factory) -> None:
     response = expect.status(lrs.request("HEAD", "agents", params={"agent": factory.agent()}), 200)
     assert response.content == b""
+    assert expect.content_type(response) == "application/json", "HEAD must carry GET's headers"
 
 
 @requirement(SECTION, "The agent parameter is required (400 without it)")

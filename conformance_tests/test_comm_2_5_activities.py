@@ -81,6 +81,7 @@ def test_activity_shape(lrs: XAPIClient, factory: Factory) -> None:
     activity = factory.activity()
     flows.accepted(lrs, factory.statement(object=activity))
     got = _activity(lrs, activity["id"])
+    assert got.get("id") == activity["id"], f"returned {got!r}"
     extra = set(got) - {"id", "objectType", "definition"}
     assert not extra, f"Activity has properties outside the spec: {sorted(extra)}"
 
@@ -89,6 +90,7 @@ def test_activity_shape(lrs: XAPIClient, factory: Factory) -> None:
 def test_head_activities(lrs: XAPIClient, factory: Factory) -> None:
     response = expect.status(lrs.request("HEAD", "activities", params={"activityId": factory.iri("a")}), 200)
     assert response.content == b""
+    assert expect.content_type(response) == "application/json", "HEAD must carry GET's headers"
 
 
 @requirement(SECTION, "The activityId parameter is required (400 without it)")

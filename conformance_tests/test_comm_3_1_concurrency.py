@@ -41,6 +41,7 @@ def _unchanged(docs: Documents, scope: dict[str, object]) -> None:
 def test_put_if_none_match_new(lrs: XAPIClient, factory: Factory, res: DocResource) -> None:
     docs, scope = Documents(lrs, res), res.scope(factory)
     expect.status(docs.send("PUT", scope, "fresh", {"a": 1}, headers={"If-None-Match": "*"}), 204)
+    assert json.loads(docs.content(scope, "fresh")) == {"a": 1}
 
 
 @over_resources("PUT with If-None-Match: * on an existing document MUST get 412 and not modify it", section=SECTION)
@@ -76,6 +77,7 @@ def test_put_if_match_missing(lrs: XAPIClient, factory: Factory, res: DocResourc
 def test_put_if_match_star(lrs: XAPIClient, factory: Factory, res: DocResource) -> None:
     docs, scope = _setup(lrs, factory, res)
     expect.status(docs.send("PUT", scope, "doc", {"version": 2}, headers={"If-Match": "*"}), 204)
+    assert json.loads(docs.content(scope, "doc")) == {"version": 2}
 
 
 @over_resources("If-Match with a list of ETags succeeds when one is current (RFC 2616)", section=SECTION)
@@ -158,6 +160,7 @@ def test_post_if_none_match_existing(lrs: XAPIClient, factory: Factory, res: Doc
 def test_post_without_precondition(lrs: XAPIClient, factory: Factory, res: DocResource) -> None:
     docs, scope = _setup(lrs, factory, res)
     expect.status(docs.send("POST", scope, "doc", {"extra": 1}), 204)
+    assert json.loads(docs.content(scope, "doc")) == {**ORIGINAL, "extra": 1}
 
 
 @over_resources("DELETE with a stale ETag in If-Match SHOULD* get 412 and not delete", section=SECTION)

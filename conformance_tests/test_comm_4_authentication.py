@@ -53,6 +53,12 @@ def test_401_has_challenge(lrs: XAPIClient, factory: Factory, endpoint: Endpoint
     expect.header(response, "WWW-Authenticate")
 
 
+@requirement(SECTION, "The Basic auth-scheme name is case-insensitive (RFC 7235): 'basic' MUST be accepted")
+def test_lowercase_basic_scheme(lrs: XAPIClient) -> None:
+    credential = lrs.authorization.replace("Basic ", "basic ", 1)
+    expect.status(lrs.get_statements({"limit": 1}, auth=credential), 200)
+
+
 @requirement(SECTION, "A statement refused for bad credentials MUST NOT be stored")
 def test_refused_statement_not_stored(lrs: XAPIClient, factory: Factory) -> None:
     statement = factory.statement()

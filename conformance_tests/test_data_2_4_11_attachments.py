@@ -85,7 +85,8 @@ def test_multipart_put_accepted(lrs: XAPIClient, factory: Factory) -> None:
     statement = _statement_with(factory, data)
     body, content_type = multipart.request(statement, [data])
     expect.status(lrs.send_multipart(body, content_type, method="PUT", params={"statementId": statement["id"]}), 204)
-    lrs.fetch_json(statement["id"])
+    _, parts = _attachment_parts(lrs.fetch(statement["id"], attachments=True))
+    assert _by_hash(parts).get(data.sha2) == data.data, "the PUT attachment was not stored"
 
 
 @requirement(MULTIPART, "The LRS MUST return attachment data with attachments=true, matched by SHA-2")
@@ -129,6 +130,14 @@ def test_attachments_false_is_json(lrs: XAPIClient, factory: Factory) -> None:
     response = expect.status(lrs.fetch(statement["id"], attachments=False), 200)
     assert expect.content_type(response) == "application/json", response.headers.get("Content-Type")
     assert expect.json_body(response)["attachments"][0]["sha2"] == data.sha2
+
+
+@requirement(FORMATS, "With attachments=true the LRS MUST use the multipart format even without attachments")
+def test_attachments_true_without_attachments(lrs: XAPIClient, factory: Factory) -> None:
+    statement = factory.statement()
+    lrs.store(statement)
+    stored, parts = _attachment_parts(lrs.fetch(statement["id"], attachments=True))
+    assert stored.get("id") == statement["id"] and parts == [], f"unexpected parts: {len(parts)}"
 
 
 @requirement(MULTIPART, "The LRS MUST reject Attachments that neither have a fileUrl nor match a received part")
@@ -177,7 +186,7 @@ def test_first_part_not_json_rejected(lrs: XAPIClient, factory: Factory) -> None
 def test_multipart_without_attachments_accepted(lrs: XAPIClient, factory: Factory) -> None:
     statement = factory.statement()
     expect.status(_post(lrs, [statement], []), 200)
-    lrs.fetch_json(statement["id"])
+    assert lrs.fetch_json(statement["id"])["verb"] == statement["verb"]
 
 
 @requirement(MULTIPART, "An LRS SHOULD* accept multipart/mixed batches whose Attachments all have a fileUrl")
@@ -223,6 +232,8 @@ def test_boundary_with_special_characters(lrs: XAPIClient, factory: Factory) -> 
     data = _text(factory)
     statement = _statement_with(factory, data)
     expect.status(_post(lrs, statement, [data.part()], boundary="abcABC0123'()+_,-./:=?"), 200)
+    _, parts = _attachment_parts(lrs.fetch(statement["id"], attachments=True))
+    assert _by_hash(parts).get(data.sha2) == data.data, "attachment lost with a special-character boundary"
 
 
 @requirement(MULTIPART, "An LRS SHOULD assume a Content-Transfer-Encoding of binary for Attachment parts")
@@ -230,6 +241,8 @@ def test_part_without_transfer_encoding_accepted(lrs: XAPIClient, factory: Facto
     data = _text(factory)
     statement = _statement_with(factory, data)
     expect.status(_post(lrs, statement, [data.part(encoding=False)]), 200)
+    _, parts = _attachment_parts(lrs.fetch(statement["id"], attachments=True))
+    assert _by_hash(parts).get(data.sha2) == data.data, "attachment sent without Content-Transfer-Encoding lost"
 
 
 @requirement(MULTIPART, "The LRS MUST reject a batch in which any Statement's Attachment has no data (none stored)")

@@ -30,8 +30,9 @@ def test_ids_generated_in_batch(lrs: XAPIClient, factory: Factory) -> None:
     ids = expect.json_body(expect.status(lrs.post_statements(batch), 200))
     assert isinstance(ids, list) and len(ids) == 3, f"expected three ids, got {ids!r}"
     assert len(set(ids)) == 3, f"generated ids are not distinct: {ids!r}"
-    for statement_id in ids:
+    for statement_id, sent in zip(ids, batch, strict=True):
         uuid.UUID(statement_id)
+        assert lrs.fetch_json(statement_id)["verb"] == sent["verb"], f"id {statement_id} does not hold its statement"
 
 
 @pytest.mark.parametrize(

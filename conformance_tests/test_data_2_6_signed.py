@@ -56,6 +56,7 @@ def test_equivalent_payload_accepted(lrs: XAPIClient, factory: Factory) -> None:
     reordered = dict(reversed(list(statement.items())))
     token = jws.compact(json.dumps(reordered, indent=2).encode())
     expect.status(_signed(lrs, statement, token), 200)
+    lrs.fetch_json(statement["id"])
 
 
 @requirement(SECTION, "The LRS MUST reject a signature whose payload is not equivalent to the Statement")

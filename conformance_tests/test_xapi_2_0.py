@@ -113,6 +113,8 @@ def _duration_compare(lrs: XAPIClient, factory: Factory) -> None:
     again = copy.deepcopy(statement)
     again["result"]["duration"] = "PT2.3487S"
     expect.status(lrs.put_statement(again, again["id"]), 204)
+    kept = lrs.fetch_json(statement["id"])["result"]["duration"]
+    assert kept.startswith("PT2.34"), f"the stored duration changed to {kept!r}"
 
 
 @requirement("Data 4.6", "Durations MUST be compared at 0.01 s precision (no 409 beyond it)", versions=ONLY_2_0)
@@ -188,7 +190,10 @@ def _stored_2_0(lrs: XAPIClient, factory: Factory) -> JSON:
 def test_read_2_0_statement_as_1_0_3(lrs: XAPIClient, factory: Factory) -> None:
     statement = _stored_2_0(lrs, factory)
     response = expect.status(lrs.get_statements({"statementId": statement["id"]}, version="1.0.3"), 200)
-    context = expect.json_body(response).get("context", {})
+    body = expect.json_body(response)
+    assert body.get("id") == statement["id"], expect.describe(response)
+    context = body.get("context", {})
+    assert context.get("registration") == statement["context"].get("registration")
     assert "contextAgents" not in context and "contextGroups" not in context, f"1.0.3 reader got {context!r}"
 
 
