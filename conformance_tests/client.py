@@ -27,7 +27,7 @@ class _Default:
 DEFAULT: Final = _Default()
 
 ParamValue = str | int | bool | Mapping[str, Any] | list[Any]
-Params = Mapping[str, ParamValue]
+Params = Mapping[str, Any]  # values rendered by encode_param
 
 
 def encode_param(value: ParamValue) -> str:

@@ -150,3 +150,68 @@ def test_alternate_put_rejected_in_2_0(lrs: XAPIClient, factory: Factory) -> Non
 def test_alternate_get_rejected_in_2_0(lrs: XAPIClient, factory: Factory) -> None:
     statement_id = lrs.store(factory.statement())
     expect.rejected(_alternate(lrs, "statements", "GET", {"statementId": statement_id}, real_headers=True))
+
+
+@requirement(
+    SECTION, "The LRS MUST support POST statements via ?method=POST (a batch in 'content')", versions=ONLY_1_0_3
+)
+def test_alternate_post_batch(lrs: XAPIClient, factory: Factory) -> None:
+    batch = [factory.statement(), factory.statement()]
+    form = {"Content-Type": "application/json", "content": json.dumps(batch)}
+    ids = expect.json_body(expect.status(_alternate(lrs, "statements", "POST", form), 200))
+    assert ids == [s["id"] for s in batch], f"alternate POST returned {ids!r}"
+    lrs.fetch_json(batch[1]["id"])
+
+
+@requirement(SECTION, "The LRS MUST treat an If-None-Match form parameter as the header", versions=ONLY_1_0_3)
+def test_alternate_if_none_match(lrs: XAPIClient, factory: Factory) -> None:
+    scope = {"activityId": factory.iri("activity"), "profileId": "alt-profile"}
+    first = {**scope, "Content-Type": "application/json", "content": json.dumps({"v": 1}), "If-None-Match": "*"}
+    expect.status(_alternate(lrs, "activities/profile", "PUT", first), 204)
+    second = {**first, "content": json.dumps({"v": 2})}
+    expect.status(_alternate(lrs, "activities/profile", "PUT", second), 412)
+    stored = lrs.request("GET", "activities/profile", params=scope)
+    assert json.loads(expect.status(stored, 200).content) == {"v": 1}, "the profile changed despite If-None-Match"
+
+
+@requirement(SECTION, "The LRS MUST treat an If-Match form parameter as the header", versions=ONLY_1_0_3)
+def test_alternate_if_match(lrs: XAPIClient, factory: Factory) -> None:
+    scope = {"agent": factory.agent(), "profileId": "alt-profile"}
+    create = {**scope, "Content-Type": "application/json", "content": json.dumps({"v": 1}), "If-None-Match": "*"}
+    expect.status(_alternate(lrs, "agents/profile", "PUT", create), 204)
+    stale = {**scope, "Content-Type": "application/json", "content": json.dumps({"v": 2}), "If-Match": '"0000"'}
+    expect.status(_alternate(lrs, "agents/profile", "PUT", stale), 412)
+    etag = expect.header(expect.status(lrs.request("GET", "agents/profile", params=scope), 200), "ETag")
+    fresh = {**stale, "If-Match": etag}
+    expect.status(_alternate(lrs, "agents/profile", "PUT", fresh), 204)
+
+
+@requirement(
+    SECTION, "The LRS MUST treat an X-Experience-API-Version form parameter as the header", versions=ONLY_1_0_3
+)
+def test_alternate_bad_version_in_form(lrs: XAPIClient, factory: Factory) -> None:
+    statement = factory.statement()
+    form = {**_put_form(statement), "X-Experience-API-Version": "0.9"}
+    expect.rejected(_alternate(lrs, "statements", "PUT", form))
+
+
+@requirement(
+    SECTION, "The alternate syntax MUST work for GET on the Activities and Agents resources", versions=ONLY_1_0_3
+)
+def test_alternate_get_activities_and_agents(lrs: XAPIClient, factory: Factory) -> None:
+    activity_id = factory.iri("activity")
+    activity = expect.status(_alternate(lrs, "activities", "GET", {"activityId": activity_id}), 200)
+    assert expect.json_body(activity).get("id") == activity_id
+    agent = factory.agent()
+    person = expect.status(_alternate(lrs, "agents", "GET", {"agent": agent}), 200)
+    assert agent["mbox"] in expect.json_body(person).get("mbox", [])
+
+
+@requirement(
+    "xAPI 2.0 Versions", "The alternate request syntax is removed in 2.0, for documents too", versions=ONLY_2_0
+)
+def test_alternate_document_rejected_in_2_0(lrs: XAPIClient, factory: Factory) -> None:
+    scope = {"activityId": factory.iri("activity"), "agent": factory.agent(), "stateId": "alt"}
+    put = {**scope, "Content-Type": "application/json", "content": json.dumps({"saved": True})}
+    expect.rejected(_alternate(lrs, "activities/state", "PUT", put, real_headers=True))
+    expect.status(lrs.request("GET", "activities/state", params=scope), 404)
