@@ -355,3 +355,13 @@ async def test_documents_are_invisible_across_stores(client: Client, store: Stor
     assert (await get(client, other, params=params(None))).json() == []
     assert (await client.delete(URL, params=params(None), headers=other.headers("1.0.3"))).status_code == 204
     assert (await get(client, store)).json() == {"mine": True}
+
+
+@pytest.mark.parametrize("name", ["conformanceUnknownParam", "STATEID", "profileId"])
+async def test_unknown_or_wrong_case_parameters_are_400(client: Client, store: StoreContext, name: str) -> None:
+    response = await put(client, store, b"{}", params={**params(), name: "x"})
+    assert response.status_code == 400
+    assert response.json()["path"] == name
+    if name == "STATEID":
+        assert "stateId" in response.json()["message"]
+    assert (await get(client, store)).status_code == 404

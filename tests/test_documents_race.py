@@ -38,11 +38,13 @@ WRITERS = 8
 @pytest.fixture(scope="module")
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the app served by uvicorn in this event loop, so requests really run concurrently."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # host/port rather than a pre-bound socket: uvicorn serving `sockets=[...]` answers ~40 ms late here.
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
     while not server.started:
         assert not serving.done(), "uvicorn stopped before it started"
         await asyncio.sleep(0.01)
@@ -51,7 +53,6 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield http
     server.should_exit = True
     await serving
-    sock.close()
 
 
 def headers(store: StoreContext, version: str = "1.0.3", **extra: str) -> dict[str, str]:
