@@ -30,20 +30,21 @@ def _free_port() -> int:
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(LRS), "dev", "--port", str(port), "--data-dir", str(data_dir), "--credential", ":".join(CREDENTIAL)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("LRS_")},
-    )
+    # Output goes to a file: an unread pipe would fill up and stall the server.
+    with open(data_dir.parent / f"{data_dir.name}.log", "ab") as log:
+        return subprocess.Popen(
+            [str(LRS), "dev", "--port", str(port), "--data-dir", str(data_dir), "--credential", ":".join(CREDENTIAL)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("LRS_")},
+        )
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise AssertionError(f"lrs dev exited early:\n{output}")
+            raise AssertionError(f"lrs dev exited early with {process.returncode}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
@@ -57,6 +58,7 @@ def data_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="lrs-dev-test-"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+    (path.parent / f"{path.name}.log").unlink(missing_ok=True)
 
 
 @pytest.mark.timeout(180)
