@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from conformance_tests.requirements import Requirement, requirement_of, section_sort_key
+from conformance_tests.requirements import SECTION_TITLES, Requirement, requirement_of, section_sort_key
 
 
 @dataclass
@@ -76,8 +76,6 @@ class ResultCollector:
 
     def render(self, out: TextIO, *, version: str, endpoint: str) -> None:
         """Print the per-section table, the failed requirements and the totals."""
-        from conformance_tests.requirements import SECTION_TITLES
-
         rows = self.sections()
         width = max([len(s) + len(SECTION_TITLES.get(s, "")) + 3 for s, _ in rows] + [20])
         out.write(f"\nxAPI {version} conformance of {endpoint}\n")

@@ -185,3 +185,31 @@ def test_default_format_is_exact(lrs: XAPIClient, rich: JSON) -> None:
     default = expect.json_body(expect.status(lrs.fetch(rich["id"]), 200))
     assert default["object"] == _get(lrs, rich["id"], "exact")["object"]
     assert default["verb"] == rich["verb"]
+
+
+@requirement(FORMATS, "Accept-Language MUST be applied to each language map individually")
+def test_canonical_language_per_map(lrs: XAPIClient, factory: Factory) -> None:
+    activity = factory.activity()
+    activity["definition"]["name"] = {"en-US": "Course", "fr": "Cours"}
+    activity["definition"]["description"] = {"en-US": "A course", "de": "Ein Kurs"}
+    statement = factory.statement(object=activity)
+    flows.accepted(lrs, statement)
+    definition = _get(lrs, statement["id"], "canonical", "de, fr;q=0.5, en;q=0.1")["object"]["definition"]
+    assert definition.get("name") == {"fr": "Cours"}, f"name for 'de, fr;q=0.5': {definition.get('name')!r}"
+    assert definition.get("description") == {"de": "Ein Kurs"}, f"description: {definition.get('description')!r}"
+
+
+@requirement(FORMATS, "format=canonical applies to query results as well as single Statements")
+def test_canonical_in_query(lrs: XAPIClient, rich: JSON) -> None:
+    response = expect.status(
+        lrs.request(
+            "GET",
+            "statements",
+            params={"activity": rich["object"]["id"], "format": "canonical"},
+            headers={"Accept-Language": "fr"},
+        ),
+        200,
+    )
+    statements = expect.json_body(response)["statements"]
+    assert statements, "the query returned nothing"
+    assert statements[0]["object"]["definition"]["name"] == {"fr": "Cours"}, statements[0]["object"]

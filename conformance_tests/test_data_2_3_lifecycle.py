@@ -123,7 +123,7 @@ def test_equivalent_statement_is_not_a_conflict(lrs: XAPIClient, factory: Factor
     again = copy.deepcopy(original)
     EQUIVALENT[change](factory, again)
     response = _send(lrs, method, again)
-    expect.status(response, 204 if method == "PUT" else 200)
+    expect.status(response, *((204,) if method == "PUT" else (200, 204)))
     assert_preserved(original, lrs.fetch_json(original["id"], format="exact"))
 
 
@@ -156,7 +156,7 @@ def test_identical_statement_resent(lrs: XAPIClient, factory: Factory, method: s
     original = factory.full_statement()
     flows.accepted(lrs, original)
     before = lrs.fetch_json(original["id"])
-    expect.status(_send(lrs, method, copy.deepcopy(original)), 204 if method == "PUT" else 200, 409)
+    expect.status(_send(lrs, method, copy.deepcopy(original)), *((204, 409) if method == "PUT" else (200, 204, 409)))
     after = lrs.fetch_json(original["id"])
     assert after == before, f"the stored statement changed after an identical re-send: {before} -> {after}"
     assert_preserved(original, after)
