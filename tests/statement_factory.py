@@ -6,23 +6,30 @@ Statements are plain dicts (what a client would send); helpers talk to the real 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
+import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import httpx
+import uvicorn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from litestar.testing import AsyncTestClient
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from lrs.security.credentials import issue_credential
 from tests.conftest import BASE_URL, StoreContext
 
 URL = "/xapi/statements"
-Client = AsyncTestClient[Any]
+Client = httpx.AsyncClient
+"""The litestar test client (one request at a time) or a real HTTP client of `live_server`."""
 
 VERB = "http://adlnet.gov/expapi/verbs/experienced"
 OTHER_VERB = "http://adlnet.gov/expapi/verbs/completed"
@@ -254,3 +261,49 @@ def signed(doc: dict[str, Any], payload: Mapping[str, Any] | None = None) -> tup
     jws = rs256_jws(payload if payload is not None else doc)
     meta = attachment_meta(jws, "application/octet-stream", SIGNATURE_USAGE)
     return {**doc, "attachments": [*doc.get("attachments", []), meta]}, jws
+
+
+# -- a live server, for requests that must really run at the same time ------------------------------------------
+
+
+class InFlight:
+    """An ASGI wrapper counting HTTP requests being handled at once (to prove a test really ran them together)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.now = 0
+        self.most = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+@asynccontextmanager
+async def live_server(app: ASGIApp, connections: int) -> AsyncIterator[tuple[httpx.AsyncClient, InFlight]]:
+    """`app` served by uvicorn on a loopback port in this event loop, and an HTTP client of it (the litestar test
+    client handles one request at a time, so it cannot make requests overlap)."""
+    counted = InFlight(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(counted, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            assert not serving.done(), "uvicorn stopped before it started"
+            await asyncio.sleep(0.01)
+        limits = httpx.Limits(max_connections=connections)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as http:
+            yield http, counted
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()

@@ -216,7 +216,8 @@ async def _raced(conn: asyncpg.Connection, store_id: int, missing: list[tuple[di
 async def _define_activities(
     conn: asyncpg.Connection, store_id: int, fresh: list[tuple[dict[str, Any], StatementIndex]]
 ) -> None:
-    """Merge new definitions into the canonical ones; rows are locked (in id order) only when one changes."""
+    """Merge new definitions into the canonical ones; rows are locked (in id order, created when new) only when
+    one changes, so concurrent first definitions of an activity merge rather than overwrite each other."""
     incoming: dict[str, list[dict[str, Any]]] = {}
     for _, ix in fresh:
         for activity_id, definition in ix.activity_definitions:

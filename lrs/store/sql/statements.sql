@@ -42,11 +42,15 @@ WHERE store_id = $1 AND id = ANY($2::uuid[]) AND NOT is_voiding AND NOT voided;
 SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($2::text[]);
 
 -- name: lock_activity_definitions
--- Taken in activity-id order, so concurrent batches that define the same activities cannot deadlock.
-SELECT activity_id, definition::text FROM activities
-WHERE store_id = $1 AND activity_id = ANY($2::text[])
-ORDER BY activity_id
-FOR UPDATE;
+-- Locks the rows to merge into, in activity-id order (so concurrent batches cannot deadlock), and returns their
+-- latest committed definitions. A row that does not exist yet is created empty ('{}', replaced before this
+-- transaction commits) so that it is locked too: a concurrent first definition then waits and merges instead
+-- of overwriting this one.
+INSERT INTO activities (store_id, activity_id, definition, updated)
+SELECT $1, a.id, '{}'::jsonb, now() FROM unnest($2::text[]) AS a (id)
+ORDER BY a.id
+ON CONFLICT (store_id, activity_id) DO UPDATE SET updated = activities.updated
+RETURNING activity_id, definition::text;
 
 -- name: upsert_activity_definitions
 INSERT INTO activities (store_id, activity_id, definition, updated)
