@@ -105,9 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *statements.ROUTES,
         *documents.routers(),
         activities.get_activity,
-        activities.head_activity,
         agents.get_person,
-        agents.head_person,
         admin.AdminController,
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import uuid
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -87,7 +88,10 @@ async def test_head_returns_the_get_headers_without_a_body(client: Client, store
     response = await client.head(URL, params=params(), headers=store.headers("1.0.3"))
     assert response.status_code == 200
     assert response.content == b""
-    assert response.headers["ETag"] == (await get(client, store)).headers["ETag"]
+    full = await get(client, store)
+    assert response.headers["ETag"] == full.headers["ETag"]
+    assert response.headers["Content-Length"] == str(len(full.content))
+    assert response.headers["Content-Type"] == full.headers["Content-Type"]
     assert "Last-Modified" in response.headers
 
 
@@ -365,3 +369,19 @@ async def test_unknown_or_wrong_case_parameters_are_400(client: Client, store: S
     if name == "STATEID":
         assert "stateId" in response.json()["message"]
     assert (await get(client, store)).status_code == 404
+
+
+async def test_a_key_too_long_to_index_is_400_not_500(client: Client, store: StoreContext) -> None:
+    long_id = os.urandom(1500).hex()  # random, so PostgreSQL cannot compress it under the index limit
+    response = await put(client, store, b"{}", params=params(long_id))
+    assert response.status_code == 400
+    assert "bytes" in response.json()["message"]
+    post = await client.post(URL, params=params(long_id), content=b"{}", headers=store.headers("1.0.3"))
+    assert post.status_code == 400
+    assert (await get(client, store, params=params(long_id))).status_code == 404
+
+
+async def test_a_nul_character_in_a_parameter_is_400(client: Client, store: StoreContext) -> None:
+    response = await put(client, store, b"{}", params=params("a\x00b"))
+    assert response.status_code == 400
+    assert response.json()["path"] == "stateId"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from litestar import Request, Response, get, head
+import msgspec
+from litestar import HttpMethod, Request, Response, route
 from litestar.di import NamedDependency
 
 from lrs.api.deps import require
-from lrs.api.documents import check_names, param
+from lrs.api.documents import Reply, answer, check_names, param
 from lrs.security.principal import Principal
 from lrs.security.scopes import Scope
 from lrs.store.activities_read import activity_definition
@@ -31,22 +32,17 @@ async def activity_object(request: Request[Any, Any, Any], principal: Principal,
     return activity
 
 
-@get("/xapi/activities", summary="The canonical Activity Object", tags=["xAPI Activities"])
+@route(
+    "/xapi/activities",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    summary="The canonical Activity Object",
+    tags=["xAPI Activities"],
+)
 async def get_activity(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     pool: NamedDependency[asyncpg.Pool],
     version: NamedDependency[str],
-) -> dict[str, Any]:
-    return await activity_object(request, principal, pool)
-
-
-@head("/xapi/activities", summary="Headers of the Activity GET", tags=["xAPI Activities"])
-async def head_activity(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    pool: NamedDependency[asyncpg.Pool],
-    version: NamedDependency[str],
-) -> Response[None]:
-    await activity_object(request, principal, pool)
-    return Response(content=None, headers={"Content-Type": "application/json"})
+) -> Response[bytes]:
+    body = msgspec.json.encode(await activity_object(request, principal, pool))
+    return answer(request, Reply(body, {"Content-Type": "application/json"}))

@@ -6,11 +6,11 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from litestar import Request, Response, get, head
+from litestar import HttpMethod, Request, Response, route
 from litestar.di import NamedDependency
 
 from lrs.api.deps import require
-from lrs.api.documents import check_names, param
+from lrs.api.documents import Reply, answer, check_names, param
 from lrs.security.principal import Principal
 from lrs.security.scopes import Scope
 from lrs.store.agents import known_names
@@ -48,22 +48,17 @@ async def person_object(
     return person(agent, names)
 
 
-@get("/xapi/agents", summary="The Person Object for an Agent", tags=["xAPI Agents"])
+@route(
+    "/xapi/agents",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    summary="The Person Object for an Agent",
+    tags=["xAPI Agents"],
+)
 async def get_person(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     pool: NamedDependency[asyncpg.Pool],
     version: NamedDependency[str],
-) -> dict[str, Any]:
-    return await person_object(request, principal, pool, version)
-
-
-@head("/xapi/agents", summary="Headers of the Agents GET", tags=["xAPI Agents"])
-async def head_person(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    pool: NamedDependency[asyncpg.Pool],
-    version: NamedDependency[str],
-) -> Response[None]:
-    await person_object(request, principal, pool, version)
-    return Response(content=None, headers={"Content-Type": "application/json"})
+) -> Response[bytes]:
+    body = msgspec.json.encode(await person_object(request, principal, pool, version))
+    return answer(request, Reply(body, {"Content-Type": "application/json"}))

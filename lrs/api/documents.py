@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from litestar import Request, Response, Router, delete, get, head, post, put
+from litestar import HttpMethod, Request, Response, Router, delete, post, put, route
 from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
 
@@ -83,10 +83,17 @@ AGENT_PROFILE = Resource(
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A GET answer before it becomes a GET or a HEAD response."""
+    """A GET answer before it becomes a GET or a HEAD response (see `answer`)."""
 
     body: bytes
     headers: dict[str, str]
+
+
+def answer(request: Request[Any, Any, Any], reply: Reply) -> Response[bytes]:
+    """The GET response, or for HEAD the same headers (Content-Length included) without the body."""
+    if request.method == HttpMethod.HEAD:
+        return Response(b"", headers={**reply.headers, "Content-Length": str(len(reply.body))})
+    return Response(reply.body, headers=reply.headers)
 
 
 def quote_etag(etag: str) -> str:
@@ -137,6 +144,8 @@ def param(params: MultiDict[Any], name: str, *, required: bool) -> str | None:
             raise ValidationError(f"the {name} parameter is required", path=name)
         return None
     value: str = values[0]
+    if "\x00" in value:
+        raise ValidationError(f"the {name} parameter contains a NUL character", path=name)
     return value
 
 
@@ -254,25 +263,19 @@ def document_router(resource: Resource) -> Router:
     """The GET/HEAD/PUT/POST/DELETE handlers of one document resource."""
     tags = [f"xAPI {resource.title}"]
 
-    @get("/", summary=f"{resource.title}: one document, or the array of ids", tags=tags)
+    @route(
+        "/",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary=f"{resource.title}: one document, or the array of ids",
+        tags=tags,
+    )
     async def get_documents(
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         pool: NamedDependency[asyncpg.Pool],
         version: NamedDependency[str],
     ) -> Response[bytes]:
-        reply = await read(resource, request, principal, pool, version)
-        return Response(content=reply.body, headers=reply.headers)
-
-    @head("/", summary=f"{resource.title}: headers of the GET", tags=tags)
-    async def head_documents(
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        pool: NamedDependency[asyncpg.Pool],
-        version: NamedDependency[str],
-    ) -> Response[None]:
-        reply = await read(resource, request, principal, pool, version)
-        return Response(content=None, headers=reply.headers)
+        return answer(request, await read(resource, request, principal, pool, version))
 
     @put("/", summary=f"{resource.title}: store or replace a document", tags=tags, status_code=204)
     async def put_document(
@@ -303,7 +306,7 @@ def document_router(resource: Resource) -> Router:
 
     return Router(
         path=resource.path,
-        route_handlers=[get_documents, head_documents, put_document, post_document, delete_documents],
+        route_handlers=[get_documents, put_document, post_document, delete_documents],
     )
 
 

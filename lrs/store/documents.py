@@ -24,6 +24,10 @@ JSON_MEDIA_TYPE = "application/json"
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 ANY_ETAG = "*"
 
+MAX_KEY_BYTES = 2400
+"""The activity IRI, agent key, registration and document id together, in UTF-8: the primary key's index entry
+must stay under PostgreSQL's B-tree limit (about 2.7 kB)."""
+
 IF_MATCH_FAILED = "If-Match does not hold: the document is missing or has changed; GET it for its current ETag"
 IF_NONE_MATCH_FAILED = "If-None-Match does not hold: the document already exists"
 
@@ -50,6 +54,16 @@ class Context:
     def key(self, document_id: str) -> tuple[int, str, str, str, str, str]:
         """The primary key of one document of this context."""
         return (self.store_id, self.kind.value, self.activity_id, self.agent_ifi, self.registration or "", document_id)
+
+    def check_key_size(self, document_id: str) -> None:
+        """ValidationError (400) when a document of this context with this id would be too large to index."""
+        parts = (self.activity_id, self.agent_ifi, self.registration or "", document_id)
+        size = sum(len(part.encode()) for part in parts)
+        if size > MAX_KEY_BYTES:
+            raise ValidationError(
+                f"the document's key (activity IRI, agent, registration and id together) is {size} bytes; "
+                f"at most {MAX_KEY_BYTES} are supported"
+            )
 
     def scope(self) -> tuple[int, str, str, str, str | None]:
         return (self.store_id, self.kind.value, self.activity_id, self.agent_ifi, self.registration)
@@ -172,6 +186,7 @@ async def put_document(
     Without preconditions an existing document is overwritten, or, when `overwrite_needs_precondition`
     (Profiles; State in xAPI 2.0), left alone with Conflict (409).
     """
+    context.check_key_size(document_id)
     etag = etag_of(content)
     args = (*context.key(document_id), content, content_type, etag)
     if preconditions.absent:
@@ -207,6 +222,8 @@ async def post_document(
     preconditions: Preconditions,
 ) -> Written:
     """Store a new document as given, or merge JSON into the existing one (Communication 2.2)."""
+
+    context.check_key_size(document_id)
 
     def merged(existing: Document | None) -> tuple[bytes, str]:
         if existing is None:
