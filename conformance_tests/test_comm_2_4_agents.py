@@ -30,6 +30,8 @@ def test_person_for_unknown_agent(lrs: XAPIClient, factory: Factory, ifi: str) -
     person = _person(lrs, agent)
     assert person.get("objectType") == "Person", f"objectType must be 'Person': {person!r}"
     assert isinstance(person.get(ifi), list) and agent[ifi] in person[ifi], f"{ifi} missing from {person!r}"
+    others = [k for k in ("mbox", "mbox_sha1sum", "openid", "account") if k != ifi and person.get(k)]
+    assert not others, f"an unknown Agent's Person must hold only what the request said: {person!r}"
 
 
 @requirement(SECTION, "Person properties MUST be arrays of values with the same definition as in Agents")
