@@ -378,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _plugins() -> list[Callable[[Any], None]]:
     """Subcommands that live with their own modules (simulate, import, export)."""
-    return []
+    from lrs.bulk.cli import register_export, register_import, register_simulate
+
+    return [register_simulate, register_import, register_export]
 
 
 def main(argv: list[str] | None = None) -> int:
