@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from conformance_tests import expect
 from conformance_tests.client import XAPIClient
@@ -215,3 +216,16 @@ def test_alternate_document_rejected_in_2_0(lrs: XAPIClient, factory: Factory) -
     put = {**scope, "Content-Type": "application/json", "content": json.dumps({"saved": True})}
     expect.rejected(_alternate(lrs, "activities/state", "PUT", put, real_headers=True))
     expect.status(lrs.request("GET", "activities/state", params=scope), 404)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+@requirement(SECTION, "Alternate-syntax requests MUST be POST: any other method with ?method= MUST get 400")
+def test_alternate_syntax_requires_post(lrs: XAPIClient, factory: Factory, method: str) -> None:
+    statement = factory.statement()
+    if method == "GET":
+        lrs.store(statement)
+        expect.rejected(lrs.get_statements({"method": "GET", "statementId": statement["id"]}))
+        return
+    params = {"method": "PUT", "statementId": statement["id"]}
+    expect.rejected(lrs.request("PUT", "statements", params=params, json_body=statement))
+    expect.status(lrs.get_statements({"statementId": statement["id"]}), 404)
