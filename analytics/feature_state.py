@@ -297,7 +297,9 @@ class FeatureState:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FeatureState:
-        version, state = pickle.loads(data)
-        if version != _PICKLE_FORMAT or not isinstance(state, cls):
+        loaded = pickle.loads(data)
+        if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _PICKLE_FORMAT):
             raise ValueError("not a feature state of this version")
-        return state
+        if not isinstance(loaded[1], cls):
+            raise ValueError("not a feature state of this version")
+        return loaded[1]

@@ -25,6 +25,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 _ARTIFACT_FORMAT = 1
 
@@ -49,14 +50,8 @@ class TrainedModel:
     positive_rate: float
     seed: int
     trained_at: float
+    version: str
     metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def version(self) -> str:
-        """A short content hash: the same training gives the same version."""
-        digest = hashlib.sha256(pickle.dumps(self.estimator, protocol=5))
-        digest.update(repr((self.kind, self.cut_key, self.columns, self.seed)).encode())
-        return digest.hexdigest()[:12]
 
     def predict_proba(self, X: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The probability of being at risk for each row."""
@@ -72,10 +67,12 @@ class TrainedModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TrainedModel:
-        version, model = pickle.loads(data)
-        if version != _ARTIFACT_FORMAT or not isinstance(model, cls):
+        loaded = pickle.loads(data)
+        if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _ARTIFACT_FORMAT):
             raise ValueError("not a model artifact of this version")
-        return model
+        if not isinstance(loaded[1], cls):
+            raise ValueError("not a model artifact of this version")
+        return loaded[1]
 
 
 def _median(values: npt.NDArray[np.float64]) -> float:
@@ -94,8 +91,11 @@ def make_estimator(kind: ModelKind, seed: int) -> Any:
             ]
         )
     boosting = HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=150,
+        learning_rate=0.1,
+        max_iter=100,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=10,
         max_leaf_nodes=15,
         min_samples_leaf=20,
         l2_regularization=1.0,
@@ -105,12 +105,19 @@ def make_estimator(kind: ModelKind, seed: int) -> Any:
     return CalibratedClassifierCV(boosting, method="sigmoid", cv=3)
 
 
-def fit_estimator(kind: ModelKind, X: npt.NDArray[np.float64], y: npt.NDArray[np.int64], seed: int) -> Any:
-    """Fit a fresh estimator; for the logistic kind, undo the class weighting's shift of the intercept."""
+def fit_estimator(
+    kind: ModelKind, X: npt.NDArray[np.float64], y: npt.NDArray[np.int64], seed: int, threads: int | None = 1
+) -> Any:
+    """Fit a fresh estimator; for the logistic kind, undo the class weighting's shift of the intercept.
+
+    `threads` caps BLAS/OpenMP threads while fitting (None: no cap): on a shared machine, small fits
+    run faster on one thread than with threads competing for the cores.
+    """
     if len(np.unique(y)) < 2:
         raise ValueError("training needs both at-risk and successful learners")
     estimator = make_estimator(kind, seed)
-    estimator.fit(X, y)
+    with threadpool_limits(limits=threads):
+        estimator.fit(X, y)
     if kind is ModelKind.LOGISTIC:
         rate = float(np.mean(y))
         estimator.named_steps["model"].intercept_ += math.log(rate / (1.0 - rate))
@@ -126,8 +133,22 @@ def train_model(
     cut_key: str = "",
     seed: int = 0,
     trained_at: float = 0.0,
+    threads: int | None = 1,
 ) -> TrainedModel:
     """Train a model of `kind` on rows `X` (columns named `columns`) with labels `y` (1 = at risk)."""
-    estimator = fit_estimator(kind, X, y, seed)
+    estimator = fit_estimator(kind, X, y, seed, threads)
+    digest = hashlib.sha256(pickle.dumps(estimator, protocol=5))
+    digest.update(repr((kind, cut_key, tuple(columns), seed)).encode())
     baseline = np.array([_median(X[:, j]) for j in range(X.shape[1])], dtype=np.float64)
-    return TrainedModel(kind, cut_key, tuple(columns), estimator, baseline, len(y), float(np.mean(y)), seed, trained_at)
+    return TrainedModel(
+        kind=kind,
+        cut_key=cut_key,
+        columns=tuple(columns),
+        estimator=estimator,
+        baseline=baseline,
+        n_samples=len(y),
+        positive_rate=float(np.mean(y)),
+        seed=seed,
+        trained_at=trained_at,
+        version=digest.hexdigest()[:12],
+    )

@@ -41,8 +41,8 @@ def build_cohort(config: SimulationConfig) -> Cohort:
     events = list(events_from_statements(statements))
     calendars = infer_calendars(events)
     now = max(o.cutoff for o in offerings)
-    return Cohort(config, offerings, statements, truths, events, group_by_course(events), calendars,
-                  generate_labels(events, calendars, now), now)
+    labels = generate_labels(events, calendars, now + 30 * 86400.0)  # after every grace period
+    return Cohort(config, offerings, statements, truths, events, group_by_course(events), calendars, labels, now)
 
 
 @pytest.fixture(scope="session")

@@ -47,5 +47,12 @@ def event(
     **fields: Any,
 ) -> Event:
     """An event `day` days after T0 in COURSE."""
-    return Event(learner=key(learner), course=COURSE, timestamp=T0 + day * DAY, action=action, family=family,
-                 activity=activity, **fields)
+    return Event(
+        learner=key(learner),
+        course=COURSE,
+        timestamp=T0 + day * DAY,
+        action=action,
+        family=family,
+        activity=activity,
+        **fields,
+    )

@@ -28,11 +28,31 @@ def scenario() -> list[Event]:
         event("ann", 0.40 + 10 / 1440, "played", Family.CONTENT, "v1"),
         event("ann", 0.40 + 25 / 1440, "completed", Family.CONTENT, "v1", completion=True, duration=1200.0),
         event("ann", 0.40 + 70 / 1440, "experienced", Family.CONTENT, "r1", duration=20 * 3600.0),
-        event("ann", 2.5, "passed", Family.ASSESSMENT, "q1", score=0.6, raw=6.0, score_min=0.0, score_max=10.0,
-              success=True),
+        event(
+            "ann",
+            2.5,
+            "passed",
+            Family.ASSESSMENT,
+            "q1",
+            score=0.6,
+            raw=6.0,
+            score_min=0.0,
+            score_max=10.0,
+            success=True,
+        ),
         event("ann", 5.0, "submitted", Family.SUBMISSION, "hw1"),
-        event("ann", 9.0, "passed", Family.ASSESSMENT, "q2", score=0.8, raw=16.0, score_min=0.0, score_max=20.0,
-              success=True),
+        event(
+            "ann",
+            9.0,
+            "passed",
+            Family.ASSESSMENT,
+            "q2",
+            score=0.8,
+            raw=16.0,
+            score_min=0.0,
+            score_max=20.0,
+            success=True,
+        ),
         event("ann", 14.5, "submitted", Family.SUBMISSION, "hw2"),
         event("ann", 16.0, "posted", Family.DISCUSSION, "post-ann"),
         event("ann", 16.1, "attempted", Family.ASSESSMENT, "q1"),
@@ -84,8 +104,14 @@ def test_level_rules() -> None:
     assert depth_level(True, 1.0, 1.0, 1.0) == 3
     assert depth_level(False, 1.0, 2.0, -inf) == 4
     assert depth_level(True, 1.0, 2.0, 2.0) == 5
-    assert [social_level(0, 0, 0), social_level(3, 0, 0), social_level(3, 1, 0), social_level(3, 1, 2),
-            social_level(3, 1, 3), social_level(3, 1, 6)] == [0, 1, 2, 3, 4, 5]
+    assert [
+        social_level(0, 0, 0),
+        social_level(3, 0, 0),
+        social_level(3, 1, 0),
+        social_level(3, 1, 2),
+        social_level(3, 1, 3),
+        social_level(3, 1, 6),
+    ] == [0, 1, 2, 3, 4, 5]
 
 
 def test_events_after_the_cut_off_change_nothing() -> None:
@@ -142,7 +168,7 @@ def test_incremental_equals_from_scratch_on_a_simulated_cohort(running_cohort: C
     state = FeatureState()
     step = max(1, len(seen) // 37)
     for i in range(0, len(seen), step):
-        state.add(seen[i:i + step])
+        state.add(seen[i : i + step])
     restored = FeatureState.from_bytes(state.to_bytes())
     incremental = restored.features(cut, running_cohort.calendars)
     scratch = compute_features(running_cohort.events, cut, running_cohort.calendars)

@@ -96,11 +96,17 @@ def test_statements_have_ids_agents_and_registrations(running_cohort: Cohort) ->
 
 
 def test_video_statements_follow_the_video_profile(running_cohort: Cohort) -> None:
-    videos = [s for s in running_cohort.statements
-              if s["object"]["definition"]["type"] == "https://w3id.org/xapi/video/activity-type/video"]
+    videos = [
+        s
+        for s in running_cohort.statements
+        if s["object"]["definition"]["type"] == "https://w3id.org/xapi/video/activity-type/video"
+    ]
     verbs = Counter(s["verb"]["id"] for s in videos)
-    assert {"https://w3id.org/xapi/video/verbs/played", "http://adlnet.gov/expapi/verbs/initialized",
-            "http://adlnet.gov/expapi/verbs/completed"} <= set(verbs)
+    assert {
+        "https://w3id.org/xapi/video/verbs/played",
+        "http://adlnet.gov/expapi/verbs/initialized",
+        "http://adlnet.gov/expapi/verbs/completed",
+    } <= set(verbs)
     for s in videos:
         assert s["context"]["contextActivities"]["category"][0]["id"] == "https://w3id.org/xapi/video"
         assert "https://w3id.org/xapi/video/extensions/session-id" in s["context"]["extensions"]
@@ -133,5 +139,5 @@ def test_assignments_carry_a_due_date_and_some_are_late(ended_cohort: Cohort) ->
 def test_every_simulated_statement_passes_the_validator(running_cohort: Cohort) -> None:
     statements = running_cohort.statements
     for i in range(0, len(statements), 500):
-        parsed = parse_statements(msgspec.json.encode(statements[i:i + 500]), "1.0.3")
-        assert len(parsed) == len(statements[i:i + 500])
+        parsed = parse_statements(msgspec.json.encode(statements[i : i + 500]), "1.0.3")
+        assert len(parsed) == len(statements[i : i + 500])
