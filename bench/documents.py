@@ -17,6 +17,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,28 @@ from bench._harness import Services, database, describe, emit, lrs_server, machi
 STATE_URL = "/xapi/activities/state"
 ACTIVITY = "http://bench.example.com/courses/scorm-1/sco-1"
 WARMUP_SECONDS = 1.0
+
+
+def server_pid(base: str) -> int | None:
+    """The pid of the `lrs serve` process listening at `base` (found by its LRS_PORT), when /proc tells."""
+    marker = f"LRS_PORT={base.rsplit(':', 1)[1]}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"serve" in (entry / "cmdline").read_bytes() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                return int(entry.name)
+        except OSError:
+            continue
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds the process has used so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -93,12 +116,14 @@ async def run_client(http: httpx.AsyncClient, plan: Plan, params: dict[str, str]
     return tally
 
 
-async def measure(base: str, key: str, secret: str, args: argparse.Namespace) -> tuple[list[Tally], float]:
+async def measure(base: str, key: str, secret: str, args: argparse.Namespace) -> tuple[list[Tally], float, float]:
+    """Run the clients; return their tallies, the measured seconds and the server's CPU seconds meanwhile."""
     headers = {"X-Experience-API-Version": args.xapi_version, "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     async with httpx.AsyncClient(base_url=base, auth=(key, secret), limits=limits, timeout=60) as http:
         measure_from = time.perf_counter() + WARMUP_SECONDS
         plan = Plan(args, headers, measure_from, measure_from + args.seconds)
+        pid = server_pid(base)
         tasks = []
         for index in range(args.clients):
             learner = "shared" if args.shared else f"learner-{index}"
@@ -108,15 +133,18 @@ async def measure(base: str, key: str, secret: str, args: argparse.Namespace) ->
                 "stateId": "cmi.suspend_data",
             }
             tasks.append(run_client(http, plan, params, index))
-        tallies = await asyncio.gather(*tasks)
-        return list(tallies), plan.stop_at - plan.measure_from
+        gathered = asyncio.gather(*tasks)
+        await asyncio.sleep(WARMUP_SECONDS)
+        cpu_before = cpu_seconds(pid)
+        tallies = await gathered
+        return list(tallies), plan.stop_at - plan.measure_from, cpu_seconds(pid) - cpu_before
 
 
 async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
     with lrs_server(svc) as base:
         async with database(svc) as pool:
             _, key, secret = await new_store(pool, base)
-        tallies, elapsed = await measure(base, key, secret, args)
+        tallies, elapsed, server_cpu = await measure(base, key, secret, args)
     round_trips = sum(t.round_trips for t in tallies)
     puts = [s for t in tallies for s in t.put_seconds]
     gets = [s for t in tallies for s in t.get_seconds]
@@ -135,6 +163,7 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
         "precondition_failed": sum(t.precondition_failed for t in tallies),
         "mismatches": sum(t.mismatches for t in tallies),
         "errors": sum(t.errors for t in tallies),
+        "server_cpu_ms_per_round_trip": round(server_cpu * 1000 / round_trips, 2) if round_trips else None,
         "load_avg_1m": round(os.getloadavg()[0], 2),
         **machine(),
     }
@@ -152,6 +181,7 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
         ("412 (lost If-Match races)", str(figures["precondition_failed"])),
         ("GET != what was PUT", str(figures["mismatches"])),
         ("other errors", str(figures["errors"])),
+        ("lrs serve CPU per round trip", f"{figures['server_cpu_ms_per_round_trip']} ms (PostgreSQL not included)"),
         ("machine load (1 min)", f"{figures['load_avg_1m']} on {os.cpu_count()} CPUs"),
     ]
     print("State documents: PUT + GET round trips\n" + table(rows))
