@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.conftest import StoreContext
@@ -154,9 +155,12 @@ async def test_registration_filter_combines_with_others(client: Client, store: S
 
 
 async def test_since_is_exclusive_and_until_inclusive_on_stored(client: Client, store: StoreContext) -> None:
-    ids = await store_each(client, store, statement(ANN), statement(BOB), statement(agent("cy")))
+    ids = []
+    for doc in (statement(ANN), statement(BOB), statement(agent("cy"))):
+        ids += await post_ok(client, store, doc)
+        await asyncio.sleep(0.002)  # stored has millisecond precision: give each statement its own
     stored = [(await get_one(client, store, i))["stored"] for i in ids]
-    assert len(set(stored)) == 3, "each statement needs its own stored time"
+    assert len(set(stored)) == 3
     assert await query_ids(client, store, since=stored[0], ascending=True) == ids[1:]
     assert await query_ids(client, store, until=stored[1], ascending=True) == ids[:2]
     assert await query_ids(client, store, since=stored[0], until=stored[1]) == [ids[1]]

@@ -17,6 +17,7 @@ from tests.statement_factory import (
     post_ok,
     put,
     statement,
+    voiding,
 )
 
 # --- PUT --------------------------------------------------------------------------------------------------------
@@ -251,3 +252,29 @@ async def test_post_with_an_unsupported_content_type_is_400(client: Client, stor
     response = await post(client, store, statement(), **{"Content-Type": "text/plain"})
     assert response.status_code == 400
     assert response.json()["path"] == "Content-Type"
+
+
+async def test_a_statement_and_its_voiding_statement_in_one_batch_in_either_order(
+    client: Client, store: StoreContext, pool: asyncpg.Pool
+) -> None:
+    for first_target in (True, False):
+        target = new_id()
+        pair = [statement(statement_id=target), voiding(target)]
+        await post_ok(client, store, pair if first_target else pair[::-1])
+        response = await client.get("/xapi/statements", params={"statementId": target}, headers=store.headers())
+        assert response.status_code == 404, first_target
+        voided = await client.get("/xapi/statements", params={"voidedStatementId": target}, headers=store.headers())
+        assert voided.status_code == 200, first_target
+    assert (await count_rows(pool, store.id))["voided"] == 2
+
+
+async def test_json_with_a_charset_parameter_is_accepted(client: Client, store: StoreContext) -> None:
+    response = await post(client, store, statement(), **{"Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 200
+
+
+async def test_ids_are_found_whatever_their_case(client: Client, store: StoreContext) -> None:
+    statement_id = new_id()
+    await post_ok(client, store, statement(statement_id=statement_id.upper()))
+    assert (await get_one(client, store, statement_id))["actor"] == agent()
+    assert (await get_one(client, store, statement_id.upper()))["actor"] == agent()
