@@ -33,6 +33,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from lrs.xapi._syntax import (
     IRI,
     IRL,
+    MAX_IDENTIFIER_LENGTH,
     DurationString,
     Extensions,
     LanguageMap,
@@ -102,7 +103,7 @@ class Account(_Plain):
     """A user account on an existing system (Data 2.4.2.4)."""
 
     homePage: IRL
-    name: str
+    name: Annotated[str, Meta(max_length=MAX_IDENTIFIER_LENGTH)]
 
 
 class Agent(_Typed, tag="Agent"):

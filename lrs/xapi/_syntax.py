@@ -82,9 +82,11 @@ DURATION_PATTERN = (
     rf"(?:{_DURATION_NUMBER}S)?)?)\Z"
 )
 
-IRI = Annotated[str, Meta(pattern=IRI_PATTERN)]
+# Identifiers are indexed (btree keys hold about 2.7 kB), so an over-long one is a clear 400, never a 500.
+MAX_IDENTIFIER_LENGTH = 2048
+IRI = Annotated[str, Meta(pattern=IRI_PATTERN, max_length=MAX_IDENTIFIER_LENGTH)]
 IRL = IRI
-MailtoIRI = Annotated[str, Meta(pattern=MAILTO_PATTERN)]
+MailtoIRI = Annotated[str, Meta(pattern=MAILTO_PATTERN, max_length=MAX_IDENTIFIER_LENGTH)]
 Sha1Hex = Annotated[str, Meta(pattern=SHA1_HEX_PATTERN)]
 Sha2Hex = Annotated[str, Meta(pattern=SHA2_HEX_PATTERN)]
 UUIDString = Annotated[str, Meta(pattern=UUID_PATTERN)]
