@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from analytics.detectors import Alert
 from analytics.events import agent_from_key
@@ -173,7 +174,7 @@ def predict_insights(
     bands: RiskBands = DEFAULT_BANDS,
     rules: InterventionRules = DEFAULT_RULES,
     top: int = 3,
-    engagement: Sequence[float] | None = None,
+    engagement: Sequence[float] | npt.NDArray[np.float64] | None = None,
 ) -> list[Insight]:
     """Score every learner of `matrix` who has not withdrawn and explain each score."""
     if matrix.columns != model.columns:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -102,7 +102,7 @@ class Progress:
             self.stream.flush()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _open_output(path: str, compress: bool) -> Iterator[IO[bytes]]:
     if path == "-":
         yield sys.stdout.buffer
@@ -139,11 +139,18 @@ def statements_url(endpoint: str) -> str:
     return endpoint if endpoint.endswith("/statements") else endpoint + "/statements"
 
 
-async def _post_batch(client: httpx.AsyncClient, url: str, body: bytes, attempts: int = 5) -> None:
+async def _post_batch(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    auth: httpx.Auth | None,
+    attempts: int = 5,
+) -> None:
     delay = 0.5
     for attempt in range(attempts):
         try:
-            response = await client.post(url, content=body)
+            response = await client.post(url, content=body, headers=headers, auth=auth or httpx.USE_CLIENT_DEFAULT)
         except httpx.TransportError as error:
             if attempt == attempts - 1:
                 raise PostFailed(f"cannot reach the LRS: {error}") from error
@@ -165,25 +172,33 @@ async def post_statements(
     concurrency: int = 8,
     progress: Progress,
     transport: httpx.AsyncBaseTransport | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> int:
-    """POST every statement in batches with `concurrency` requests in flight; returns how many were sent."""
+    """POST every statement in batches with `concurrency` requests in flight; returns how many were sent.
+
+    Uses `client` when given (left open), else a client of its own over `transport`.
+    """
     url = statements_url(endpoint)
     headers = {"X-Experience-API-Version": XAPI_VERSION, "Content-Type": "application/json"}
+    basic = httpx.BasicAuth(*auth) if auth is not None else None
     queue: asyncio.Queue[tuple[bytes, int] | None] = asyncio.Queue(maxsize=concurrency * 2)
     sent = 0
     done_share = 0.0
     encoder = msgspec.json.Encoder()
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(http: httpx.AsyncClient) -> None:
         nonlocal sent
         while (item := await queue.get()) is not None:
             body, size = item
-            await _post_batch(client, url, body)
+            await _post_batch(http, url, body, headers, basic)
             sent += size
             progress.update(done_share, sent)
 
-    async with httpx.AsyncClient(auth=auth, headers=headers, timeout=60.0, transport=transport) as client:
-        workers = [asyncio.create_task(worker(client)) for _ in range(concurrency)]
+    async with contextlib.AsyncExitStack() as stack:
+        http = client
+        if http is None:
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=60.0, transport=transport))
+        workers = [asyncio.create_task(worker(http)) for _ in range(concurrency)]
         try:
             for done, chunk in simulate_chunks(config):
                 for i in range(0, len(chunk), batch):

@@ -50,7 +50,7 @@ def test_offerings_are_consecutive_and_the_last_is_in_progress_at_now(running_co
 
 def test_ended_offerings_have_an_outcome_for_every_learner_and_the_running_one_none(running_cohort: Cohort) -> None:
     first, last = running_cohort.offerings
-    outcomes: Counter[str] = Counter()
+    outcomes: Counter[tuple[str, str]] = Counter()
     for s in running_cohort.statements:
         verb = s["verb"]["id"].rsplit("/", 1)[-1]
         if s["object"]["id"] in (first.course_id, last.course_id) and verb != "registered":
