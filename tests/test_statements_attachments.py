@@ -157,3 +157,27 @@ async def test_a_signature_that_is_not_a_jws_is_400(client: Client, store: Store
     doc["attachments"][0] = {**doc["attachments"][0], "sha2": sha256(garbage), "length": len(garbage)}
     response = await send_multipart(client, store, doc, [("application/octet-stream", garbage)])
     assert response.status_code == 400
+
+
+async def test_put_takes_a_multipart_statement_with_its_attachment(client: Client, store: StoreContext) -> None:
+    statement_id = "3b2f1a0e-5d4c-4b3a-9f8e-7d6c5b4a3f2e"
+    body, content_type = multipart(
+        statement(attachments=[attachment_meta(PICTURE, "image/png")]), [("image/png", PICTURE)]
+    )
+    response = await client.put(
+        URL,
+        params={"statementId": statement_id},
+        content=body,
+        headers=store.headers("1.0.3", **{"Content-Type": content_type}),
+    )
+    assert response.status_code == 204, response.text
+    got = await client.get(URL, params={"statementId": statement_id, "attachments": "true"}, headers=store.headers())
+    assert split_multipart(got.content, got.headers["Content-Type"])[1][1] == PICTURE
+
+
+async def test_a_bad_signature_in_a_batch_is_named_by_its_index(client: Client, store: StoreContext) -> None:
+    original = statement(agent("signer"))
+    doc, jws = signed(original, payload={**original, "verb": {"id": "http://example.com/verbs/other"}})
+    response = await send_multipart(client, store, [statement(), doc], [("application/octet-stream", jws)])
+    assert response.status_code == 400
+    assert response.json()["path"] == "$[1].attachments[0]"

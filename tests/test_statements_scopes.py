@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.conftest import StoreContext
+from tests.conftest import StoreContext, make_store
 from tests.statement_factory import (
     Client,
     add_credential,
     agent,
     follow_more,
     get,
+    new_id,
     post,
     post_ok,
     query,
@@ -72,3 +73,17 @@ async def test_requests_without_valid_credentials_are_401(client: Client, store:
     response = await client.post("/xapi/statements", content=b"{}", headers=wrong)
     assert response.status_code == 401
     assert "WWW-Authenticate" in response.headers
+
+
+async def test_stores_are_separate_for_ids_voiding_and_definitions(
+    client: Client, store: StoreContext, pool: asyncpg.Pool
+) -> None:
+    other = await make_store(pool)
+    shared_id = new_id()
+    await post_ok(client, store, statement(agent("ann"), statement_id=shared_id))
+    await post_ok(client, other, statement(agent("bob"), statement_id=shared_id))
+    await post_ok(client, other, voiding(shared_id))
+    [ours] = (await query(client, store))["statements"]
+    assert ours["id"] == shared_id
+    assert ours["actor"] == agent("ann")
+    assert (await get(client, other, statementId=shared_id)).status_code == 404

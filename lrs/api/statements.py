@@ -160,7 +160,7 @@ def _require_file_urls(statements: list[Statement]) -> None:
 
 
 def _verify_signatures(statements: list[Statement], parts: dict[str, AttachmentPart], version: str) -> None:
-    for statement in statements:
+    for position, statement in enumerate(statements):
         if not isinstance(statement.attachments, list):
             continue
         for attachment in statement.attachments:
@@ -169,7 +169,12 @@ def _verify_signatures(statements: list[Statement], parts: dict[str, AttachmentP
             part = parts.get(attachment.sha2.lower())
             if part is not None:
                 data = received_json(statement) or msgspec.to_builtins(statement)
-                verify_signature(data, part.data, version=version)
+                try:
+                    verify_signature(data, part.data, version=version)
+                except ValidationError as error:
+                    if len(statements) > 1 and error.path is not None and error.path.startswith("$"):
+                        error.path = f"$[{position}]{error.path[1:]}"
+                    raise
 
 
 async def _store(
