@@ -23,7 +23,18 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from(["mailto:a@b.c", "http://example.com/x", FIXED_ID, "2024-01-01T00:00:00Z", "PT1S", "en-US"]),
+    | st.sampled_from(
+        [
+            "mailto:a@b.c",
+            "http://example.com/x",
+            FIXED_ID,
+            "2024-01-01T00:00:00Z",
+            "PT1S",
+            "en-US",
+            "http://example.com/" + "long" * 1200,  # longer than a btree index entry may be
+            "mailto:" + "a" * 4000 + "@example.com",
+        ]
+    ),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
