@@ -19,6 +19,7 @@ from analytics.evaluation import (
 )
 from analytics.explain import contributions, top_factors
 from analytics.predictors import ModelKind, TrainedModel, train_model
+from analytics.training import score_course, train_cut_point
 from tests.analytics.conftest import Cohort
 
 
@@ -158,3 +159,17 @@ def test_boosting_factors_come_from_occlusion(split: Split, boosting: TrainedMod
     risky = np.argsort(-model.predict_proba(split.test.X))[:5]
     factors = top_factors(model, split.test.X[risky], k=2)
     assert all(found and found[0].contribution > 0 for found in factors)
+
+
+def test_train_a_cut_point_and_score_a_running_course(ended_cohort: Cohort, running_cohort: Cohort) -> None:
+    report = train_cut_point(ended_cohort.by_course, ended_cohort.calendars, ended_cohort.labels, "week-2")
+    assert report.holdout_courses == [sorted(ended_cohort.by_course)[-1]]
+    assert report.holdout is not None and report.holdout.roc_auc > 0.75
+    assert len(report.splits) == 10 and report.gate.passed
+    running = running_cohort.offerings[-1]
+    events = running_cohort.by_course[running.course_id]
+    calendar = running_cohort.calendars[running.course_id]
+    insights = score_course({"week-2": report.model}, events, calendar, running_cohort.now)
+    assert insights and {i.course for i in insights} == {running.course_id}
+    assert all(0 <= (i.engagement or 0) <= 100 for i in insights)
+    assert score_course({"week-2": report.model}, events, calendar, calendar.start + 86400) == []
