@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from analytics.features import SPECS, FeatureMatrix
+from analytics.features import SPECS, FeatureMatrix, percentile_rank
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "active_weeks_ratio": 0.2,
@@ -27,19 +27,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 
-def _ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Mid-rank percentiles in [0, 1] of the finite values; missing values get 0."""
-    out = np.zeros(values.shape)
-    finite = np.isfinite(values)
-    if finite.sum() == 0:
-        return out
-    ordered = np.sort(values[finite])
-    below = np.searchsorted(ordered, values[finite], side="left")
-    upto = np.searchsorted(ordered, values[finite], side="right")
-    out[finite] = (below + upto) / (2.0 * len(ordered))
-    return out
-
-
 def engagement_scores(matrix: FeatureMatrix, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> npt.NDArray[np.float64]:
     """One 0-100 score per row of `matrix`."""
     total = sum(abs(w) for w in weights.values())
@@ -50,8 +37,8 @@ def engagement_scores(matrix: FeatureMatrix, weights: Mapping[str, float] = DEFA
     for course in set(matrix.courses):
         rows = np.flatnonzero(courses == course)
         for name, weight in weights.items():
-            ranks = _ranks(matrix.values[rows, matrix.columns.index(name)])
+            ranks = percentile_rank(matrix.values[rows, matrix.columns.index(name)])
             if SPECS[name].risk_direction > 0:
-                ranks = np.where(np.isfinite(matrix.values[rows, matrix.columns.index(name)]), 1.0 - ranks, 0.0)
-            scores[rows] += abs(weight) * ranks
+                ranks = 1.0 - ranks
+            scores[rows] += abs(weight) * np.nan_to_num(ranks, nan=0.0)
     return np.asarray(100.0 * scores / total, dtype=np.float64)

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from analytics.vocabulary import DEFAULT_VOCABULARY, Family, Vocabulary
+from lrs.xapi import agent_ifi
 
 
 class Event(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -49,15 +50,8 @@ class Event(msgspec.Struct, frozen=True, array_like=True, gc=False):
 
 
 def ifi_key(agent: Mapping[str, Any]) -> str | None:
-    """The one text key of an Agent's inverse functional identifier (`account:<homePage>|<name>`)."""
-    account = agent.get("account")
-    if isinstance(account, dict):
-        return f"account:{account.get('homePage', '')}|{account.get('name', '')}"
-    for prop in ("mbox", "mbox_sha1sum", "openid"):
-        value = agent.get(prop)
-        if isinstance(value, str):
-            return f"{prop}:{value.lower() if prop == 'mbox_sha1sum' else value}"
-    return None
+    """The one text key of an Agent's IFI (`account:<homePage>|<name>`), as the store indexes it."""
+    return agent_ifi(agent if isinstance(agent, dict) else dict(agent))
 
 
 def agent_from_key(key: str, name: str | None = None) -> dict[str, Any]:

@@ -176,7 +176,7 @@ class RawAggregates:
         return cls(courses=courses, learners=learners, **values)
 
 
-def _percentile_rank(values: FloatArray) -> FloatArray:
+def percentile_rank(values: FloatArray) -> FloatArray:
     """Mid-rank percentile (0-1) of each value among the finite ones; NaN stays NaN.
 
     Values are rounded to 9 decimals first, so sums taken in another order still tie.
@@ -242,8 +242,8 @@ def finalise(raw: RawAggregates, as_of: float, calendars: Mapping[str, CourseCal
     courses = np.array(raw.courses, dtype=object)
     for course in set(raw.courses):
         rows = np.flatnonzero(courses == course)
-        values[rows, col["volume_percentile"]] = _percentile_rank(values[rows, col["events_total"]])
-        values[rows, col["score_percentile"]] = _percentile_rank(values[rows, col["assessment_mean"]])
+        values[rows, col["volume_percentile"]] = percentile_rank(values[rows, col["events_total"]])
+        values[rows, col["score_percentile"]] = percentile_rank(values[rows, col["assessment_mean"]])
     return FeatureMatrix(as_of, list(raw.courses), list(raw.learners), values, raw.withdrawn.copy())
 
 

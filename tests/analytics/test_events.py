@@ -40,6 +40,11 @@ def test_ifi_keys_round_trip(agent: dict[str, object]) -> None:
     assert ifi_key(agent_from_key(key)) == key
 
 
+def test_ifi_keys_match_the_store_index() -> None:
+    assert ifi_key({"mbox": "mailto:Ann@Example.COM"}) == "mbox:mailto:Ann@example.com"
+    assert ifi_key({"mbox_sha1sum": "AB" * 20}) == "mbox_sha1sum:" + "ab" * 20
+
+
 def test_an_agent_without_ifi_has_no_key() -> None:
     assert ifi_key({"name": "nobody"}) is None
     with pytest.raises(ValueError):
