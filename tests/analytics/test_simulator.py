@@ -136,8 +136,9 @@ def test_assignments_carry_a_due_date_and_some_are_late(ended_cohort: Cohort) ->
     assert submissions and 0 < late < len(submissions) / 2
 
 
-def test_every_simulated_statement_passes_the_validator(running_cohort: Cohort) -> None:
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_every_simulated_statement_passes_the_validator(running_cohort: Cohort, version: str) -> None:
     statements = running_cohort.statements
     for i in range(0, len(statements), 500):
-        parsed = parse_statements(msgspec.json.encode(statements[i : i + 500]), "1.0.3")
+        parsed = parse_statements(msgspec.json.encode(statements[i : i + 500]), version)
         assert len(parsed) == len(statements[i : i + 500])
