@@ -6,6 +6,7 @@ from their durable cursor (a periodic sweep) once Redis is back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -40,16 +41,20 @@ class Hinter:
         self._url = redis_url
         self._pool: ArqRedis | None = None
         self._retry_at = 0.0
+        # Concurrent first writes must share one pool, not each open (and leak) their own.
+        self._connecting = asyncio.Lock()
 
     async def _connection(self) -> ArqRedis | None:
         if self._url is None:
             return None
         if self._pool is None and time.monotonic() >= self._retry_at:
-            try:
-                self._pool = await create_pool(redis_settings(self._url, fail_fast=True))
-            except Exception as exc:
-                self._retry_at = time.monotonic() + RECONNECT_AFTER_SECONDS
-                log.warning("Redis unavailable (%s); hints are dropped until it returns", exc)
+            async with self._connecting:
+                if self._pool is None and time.monotonic() >= self._retry_at:
+                    try:
+                        self._pool = await create_pool(redis_settings(self._url, fail_fast=True))
+                    except Exception as exc:
+                        self._retry_at = time.monotonic() + RECONNECT_AFTER_SECONDS
+                        log.warning("Redis unavailable (%s); hints are dropped until it returns", exc)
         return self._pool
 
     async def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> bool:
