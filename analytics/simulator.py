@@ -28,51 +28,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from analytics.statement_builder import (
+    EXT_CMI5_SESSION,
+    EXT_DUE_DATE,
+    EXT_VIDEO_LENGTH,
+    EXT_VIDEO_PROGRESS,
+    EXT_VIDEO_SEGMENTS,
+    EXT_VIDEO_SESSION,
+    EXT_VIDEO_TIME,
+    TYPE_ASSIGNMENT,
+    TYPE_COURSE,
+    TYPE_DISCUSSION,
+    TYPE_MESSAGE,
+    TYPE_MODULE,
+    TYPE_PROFILE,
+    TYPE_QUESTION,
+    TYPE_QUIZ,
+    TYPE_READING,
+    TYPE_VIDEO,
+    VIDEO_PROFILE,
+    StatementWriter,
+    activity,
+    iso,
+    iso_duration,
+    random_uuid,
+    score_result,
+)
+
 DAY = 86400.0
 WEEK = 7 * DAY
-
-_ADL = "http://adlnet.gov/expapi/verbs/"
-_VERBS: dict[str, str] = {
-    "registered": _ADL + "registered",
-    "unregistered": "http://id.tincanapi.com/verb/unregistered",
-    "launched": _ADL + "launched",
-    "initialized": _ADL + "initialized",
-    "terminated": _ADL + "terminated",
-    "experienced": _ADL + "experienced",
-    "completed": _ADL + "completed",
-    "attempted": _ADL + "attempted",
-    "answered": _ADL + "answered",
-    "passed": _ADL + "passed",
-    "failed": _ADL + "failed",
-    "scored": _ADL + "scored",
-    "played": "https://w3id.org/xapi/video/verbs/played",
-    "paused": "https://w3id.org/xapi/video/verbs/paused",
-    "submitted": "http://activitystrea.ms/schema/1.0/submit",
-    "posted": "https://w3id.org/xapi/acrossx/verbs/posted",
-    "replied": "http://id.tincanapi.com/verb/replied",
-    "viewed": "http://id.tincanapi.com/verb/viewed",
-}
-_DISPLAY = {"submitted": "submitted"}
-
-TYPE_COURSE = "http://adlnet.gov/expapi/activities/course"
-TYPE_MODULE = "http://adlnet.gov/expapi/activities/module"
-TYPE_VIDEO = "https://w3id.org/xapi/video/activity-type/video"
-TYPE_READING = "http://id.tincanapi.com/activitytype/document"
-TYPE_QUIZ = "http://adlnet.gov/expapi/activities/assessment"
-TYPE_QUESTION = "http://adlnet.gov/expapi/activities/question"
-TYPE_ASSIGNMENT = "http://id.tincanapi.com/activitytype/school-assignment"
-TYPE_DISCUSSION = "http://id.tincanapi.com/activitytype/discussion"
-TYPE_MESSAGE = "https://w3id.org/xapi/acrossx/activities/message"
-TYPE_PROFILE = "http://adlnet.gov/expapi/activities/profile"
-
-EXT_DUE_DATE = "http://xapi.jisc.ac.uk/dueDate"
-EXT_CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
-EXT_VIDEO_SESSION = "https://w3id.org/xapi/video/extensions/session-id"
-EXT_VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
-EXT_VIDEO_TIME = "https://w3id.org/xapi/video/extensions/time"
-EXT_VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
-EXT_VIDEO_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segments"
-VIDEO_PROFILE = "https://w3id.org/xapi/video"
 
 _FIRST = (
     "Ada",
@@ -144,7 +128,7 @@ PASS_MARK = 0.4
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    """What to simulate. `now` or `start` anchors the timeline; with neither, nothing is generated."""
+    """What to simulate. `start` (first offering) or else `now` (the present) anchors the timeline."""
 
     learners: int = 200
     courses: int = 3
@@ -236,54 +220,8 @@ def plan_offerings(config: SimulationConfig) -> list[Offering]:
     return offerings
 
 
-_DATE_PREFIX: dict[int, str] = {}
-
-
-def iso(ts: float) -> str:
-    """An xAPI timestamp (UTC, milliseconds) for Unix seconds."""
-    millis = round(ts * 1000)
-    day, ms_of_day = divmod(millis, 86_400_000)
-    prefix = _DATE_PREFIX.get(day)
-    if prefix is None:
-        prefix = _DATE_PREFIX[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%dT")
-    seconds, ms = divmod(ms_of_day, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.{ms:03d}Z"
-
-
-_VERSION_4 = (0x4 << 76) | (0x2 << 62)
-_VERSION_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
-
-
-def random_uuid(rng: random.Random) -> str:
-    """A version-4 UUID drawn from `rng` (deterministic, unlike `uuid.uuid4`)."""
-    h = f"{(rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def iso_duration(seconds: float) -> str:
-    """An ISO 8601 duration with centisecond precision (`PT12M5.25S`)."""
-    seconds = max(0.0, round(seconds, 2))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "PT"
-    if hours:
-        text += f"{int(hours)}H"
-    if minutes:
-        text += f"{int(minutes)}M"
-    return text + f"{round(secs, 2):g}S"
-
-
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def _activity(activity_id: str, kind: str, name: str, extensions: dict[str, Any] | None = None) -> dict[str, Any]:
-    definition: dict[str, Any] = {"type": kind, "name": {"en-US": name}}
-    if extensions:
-        definition["extensions"] = extensions
-    return {"objectType": "Activity", "id": activity_id, "definition": definition}
 
 
 @dataclass
@@ -307,23 +245,20 @@ class _Course:
 def _build_course(offering: Offering, rng: random.Random) -> _Course:
     base = offering.course_id
     weeks = round((offering.end - offering.start) / WEEK)
-    modules = [_activity(f"{base}/module-{k + 1}", TYPE_MODULE, f"Week {k + 1}") for k in range(weeks)]
+    modules = [activity(f"{base}/module-{k + 1}", TYPE_MODULE, f"Week {k + 1}") for k in range(weeks)]
     videos = [
-        [_activity(f"{base}/module-{k + 1}/video-{v + 1}", TYPE_VIDEO, f"Lecture {k + 1}.{v + 1}") for v in range(2)]
+        [activity(f"{base}/module-{k + 1}/video-{v + 1}", TYPE_VIDEO, f"Lecture {k + 1}.{v + 1}") for v in range(2)]
         for k in range(weeks)
     ]
     lengths = [[round(rng.uniform(240, 900), 1) for _ in range(2)] for _ in range(weeks)]
     readings = [
-        [
-            _activity(f"{base}/module-{k + 1}/reading-{r + 1}", TYPE_READING, f"Reading {k + 1}.{r + 1}")
-            for r in range(2)
-        ]
+        [activity(f"{base}/module-{k + 1}/reading-{r + 1}", TYPE_READING, f"Reading {k + 1}.{r + 1}") for r in range(2)]
         for k in range(weeks)
     ]
-    quizzes = [_activity(f"{base}/module-{k + 1}/quiz", TYPE_QUIZ, f"Quiz {k + 1}") for k in range(weeks)]
+    quizzes = [activity(f"{base}/module-{k + 1}/quiz", TYPE_QUIZ, f"Quiz {k + 1}") for k in range(weeks)]
     questions = [
         [
-            _activity(f"{base}/module-{k + 1}/quiz/q{q + 1}", TYPE_QUESTION, f"Question {q + 1}")
+            activity(f"{base}/module-{k + 1}/quiz/q{q + 1}", TYPE_QUESTION, f"Question {q + 1}")
             for q in range(QUIZ_QUESTIONS)
         ]
         for k in range(weeks)
@@ -332,7 +267,7 @@ def _build_course(offering: Offering, rng: random.Random) -> _Course:
     for k in range(1, weeks - 1, 2):
         due = offering.start + (k + 1) * WEEK - 60.0
         assignments[k] = (
-            _activity(
+            activity(
                 f"{base}/module-{k + 1}/assignment",
                 TYPE_ASSIGNMENT,
                 f"Assignment {len(assignments) + 1}",
@@ -341,10 +276,10 @@ def _build_course(offering: Offering, rng: random.Random) -> _Course:
             due,
         )
     discussions = [
-        _activity(f"{base}/forum/week-{k + 1}", TYPE_DISCUSSION, f"Week {k + 1} discussion") for k in range(weeks)
+        activity(f"{base}/forum/week-{k + 1}", TYPE_DISCUSSION, f"Week {k + 1} discussion") for k in range(weeks)
     ]
-    exam = _activity(f"{base}/final-exam", TYPE_QUIZ, "Final exam")
-    course = _activity(base, TYPE_COURSE, offering.title)
+    exam = activity(f"{base}/final-exam", TYPE_QUIZ, "Final exam")
+    course = activity(base, TYPE_COURSE, offering.title)
     return _Course(
         offering, base, course, modules, videos, lengths, readings, quizzes, questions, assignments, discussions, exam
     )
@@ -380,76 +315,6 @@ class _Learner:
     exam: float | None = None
 
 
-class _Writer:
-    """Builds statements for one offering and keeps only those not after its cutoff."""
-
-    def __init__(self, course: _Course, instructor: dict[str, Any], platform: str) -> None:
-        self.course = course
-        self.instructor = instructor
-        self.platform = platform
-        self.out: list[dict[str, Any]] = []
-
-    def emit(
-        self,
-        rng: random.Random,
-        actor: dict[str, Any],
-        verb: str,
-        obj: dict[str, Any],
-        at: float,
-        *,
-        registration: str | None,
-        parent: dict[str, Any] | None = None,
-        result: dict[str, Any] | None = None,
-        extensions: dict[str, Any] | None = None,
-        category: dict[str, Any] | None = None,
-        instructor: bool = False,
-    ) -> None:
-        statement_id = random_uuid(rng)
-        if at > self.course.offering.cutoff:
-            return
-        context_activities: dict[str, Any] = {}
-        if obj["id"] != self.course.base:
-            context_activities["grouping"] = [self.course.activity]
-        if parent is not None:
-            context_activities["parent"] = [parent]
-        if category is not None:
-            context_activities["category"] = [category]
-        context: dict[str, Any] = {"platform": self.platform, "language": "en-US"}
-        if registration is not None:
-            context["registration"] = registration
-        if context_activities:
-            context["contextActivities"] = context_activities
-        if instructor:
-            context["instructor"] = self.instructor
-        if extensions:
-            context["extensions"] = extensions
-        statement: dict[str, Any] = {
-            "id": statement_id,
-            "actor": actor,
-            "verb": {"id": _VERBS[verb], "display": {"en-US": _DISPLAY.get(verb, verb)}},
-            "object": obj,
-            "timestamp": iso(at),
-            "context": context,
-        }
-        if result is not None:
-            statement["result"] = result
-        self.out.append(statement)
-
-
-def _score(
-    raw: float, maximum: float, *, success: bool | None = None, duration: float | None = None, completion: bool = True
-) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "score": {"scaled": round(raw / maximum, 4), "raw": raw, "min": 0, "max": maximum},
-        "completion": completion,
-    }
-    if success is not None:
-        result["success"] = success
-    if duration is not None:
-        result["duration"] = iso_duration(duration)
-    return result
-
-
 class _OfferingSimulator:
     """Generates one offering week by week, so forum replies can point at earlier posts."""
 
@@ -465,7 +330,7 @@ class _OfferingSimulator:
             "name": instructor_name,
             "account": {"homePage": config.home_page, "name": f"staff-{offering.index + 1:02d}"},
         }
-        self.writer = _Writer(self.course, self.instructor, "Example LMS")
+        self.writer = StatementWriter(self.course.activity, offering.cutoff, self.instructor, "Example LMS")
         self.learners = [self._new_learner(i) for i in range(config.learners)]
         self.posts: list[list[_Post]] = [[] for _ in range(self.weeks)]
         self.truths: list[LearnerTruth] = []
@@ -752,7 +617,7 @@ class _OfferingSimulator:
             at,
             registration=reg,
             parent=self.course.modules[week],
-            result=_score(raw, QUIZ_POINTS, success=scaled >= 0.6, duration=at - start),
+            result=score_result(raw, QUIZ_POINTS, success=scaled >= 0.6, duration=at - start),
         )
         learner.quiz_best[week] = max(scaled, learner.quiz_best.get(week, 0.0))
         return at
@@ -778,7 +643,7 @@ class _OfferingSimulator:
                 result={"response": text},
             )
         else:
-            post = _activity(f"{topic['id']}/post-{random_uuid(rng)}", TYPE_MESSAGE, f"Post by {learner.agent['name']}")
+            post = activity(f"{topic['id']}/post-{random_uuid(rng)}", TYPE_MESSAGE, f"Post by {learner.agent['name']}")
             writer.emit(
                 rng, learner.agent, "posted", post, at, registration=reg, parent=topic, result={"response": text}
             )
@@ -817,7 +682,7 @@ class _OfferingSimulator:
             registration=reg,
             parent=self.course.modules[week],
             instructor=True,
-            result=_score(float(grade), ASSIGNMENT_POINTS),
+            result=score_result(float(grade), ASSIGNMENT_POINTS),
         )
 
     def _exam(self, learner: _Learner, week: int) -> None:
@@ -846,7 +711,7 @@ class _OfferingSimulator:
             at + duration,
             registration=learner.registration,
             parent=self.course.modules[week],
-            result=_score(raw, EXAM_POINTS, success=learner.exam >= PASS_MARK, duration=duration),
+            result=score_result(raw, EXAM_POINTS, success=learner.exam >= PASS_MARK, duration=duration),
         )
 
     def _finish(self, learner: _Learner) -> LearnerTruth:
