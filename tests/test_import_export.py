@@ -286,11 +286,11 @@ async def test_interrupted_import_resumes_after_the_last_committed_batch(
         nonlocal calls
         calls += 1
         if calls == 3:
-            raise KeyboardInterrupt
+            raise ConnectionResetError("interrupted")
         return await real_write(*args, **kwargs)
 
     monkeypatch.setattr(importer_module, "write_batch", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(ConnectionResetError):
         await run_import(pool, path, store, batch=10)
     assert len(await stored(pool, store.id)) == 20
     monkeypatch.setattr(importer_module, "write_batch", real_write)
@@ -310,6 +310,39 @@ async def test_interrupted_import_resumes_after_the_last_committed_batch(
     report, _ = await run_import(pool, path, store, again=True)
     assert (report.inserted, report.unchanged) == (0, 35)
     assert len(await stored(pool, store.id)) == 35
+
+
+async def test_concurrent_writers_never_record_more_than_is_committed(
+    pool: asyncpg.Pool, store: StoreContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = statements(60, with_ids=False)
+    path = write_ndjson(tmp_path / "parallel.ndjson", docs)
+    real_write = importer_module.write_batch
+    calls = 0
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise ConnectionResetError("the database went away")
+        return await real_write(*args, **kwargs)
+
+    monkeypatch.setattr(importer_module, "write_batch", failing)
+    with pytest.raises(ConnectionResetError):
+        await run_import(pool, path, store, batch=6, writers=3)
+    async with pool.acquire() as conn:
+        done = await conn.fetchval("SELECT done_records FROM import_progress WHERE store_id = $1", store.id)
+    found = await stored(pool, store.id)
+    digest = importer_module.file_sha256(path)
+    assert {import_id(digest, n) for n in range(1, done + 1)} <= set(found)
+    monkeypatch.setattr(importer_module, "write_batch", real_write)
+
+    report, _ = await run_import(pool, path, store, batch=6, writers=3)
+    assert report.resumed_after == done
+    assert sorted(await stored(pool, store.id)) == sorted(import_id(digest, n) for n in range(1, 61))
+    async with pool.acquire() as conn:
+        progress = await conn.fetchrow("SELECT * FROM import_progress WHERE store_id = $1", store.id)
+    assert (progress["done_records"], progress["inserted"]) == (60, 60)
 
 
 async def test_worker_processes_prepare_the_same_statements(

@@ -30,6 +30,7 @@ Probe = Callable[[list[str]], Awaitable[dict[str, str]]]
 class CheckResult:
     last_ordinal: int = 0
     """Records in the file (all of them, including those before the resume point)."""
+    last_line: int = 0
     checked: int = 0
     valid: int = 0
     rejected: int = 0
@@ -83,7 +84,7 @@ async def check_file(
                 result.valid += count - len(rejects)
                 last = max([o for o, _, _ in chunk.ids] + [r.ordinal for r in chunk.rejects])
                 last_line = max([line for _, line, _ in chunk.ids] + [r.line for r in chunk.rejects])
-                result.last_ordinal = last
+                result.last_ordinal, result.last_line = last, last_line
                 spool.append(chunk.rows, last, last_line)
                 bar.update(result.checked, fraction=source.consumed() / source.size if source.size else 1.0)
         except UnreadableFile as exc:

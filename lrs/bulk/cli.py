@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import gzip
+import logging
 import os
 import shutil
 import sys
@@ -63,9 +64,10 @@ def register_import(sub: Any) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=max(1, (os.cpu_count() or 2) - 1),
-        help="worker processes validating statements (0: none; default CPUs - 1)",
+        default=os.cpu_count() or 1,
+        help="worker processes validating statements (0: none; default: one per CPU)",
     )
+    parser.add_argument("--writers", type=int, default=2, help="transactions writing at once (default 2)")
     parser.add_argument("--max-reported", type=int, default=1000, help="rejects printed per file (default 1000)")
     parser.set_defaults(handler=cmd_import)
 
@@ -97,14 +99,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.version not in SUPPORTED_VERSIONS:
         print(f"lrs import: --version must be one of {', '.join(SUPPORTED_VERSIONS)}", file=sys.stderr)
         return 2
-    if args.batch < 1 or args.jobs < 0 or args.concurrency < 1:
-        print("lrs import: --batch and --concurrency must be at least 1, --jobs at least 0", file=sys.stderr)
+    if min(args.batch, args.concurrency, args.writers) < 1 or args.jobs < 0:
+        print("lrs import: --batch, --concurrency and --writers must be at least 1, --jobs at least 0", file=sys.stderr)
         return 2
     options = ImportOptions(
         version=args.version,
         batch=args.batch,
         skip_invalid=args.skip_invalid,
         jobs=args.jobs,
+        writers=args.writers,
         again=args.again,
         max_reported=args.max_reported,
     )
@@ -114,6 +117,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"lrs import: no such file: {', '.join(missing)}", file=sys.stderr)
             return 2
         try:
+            logging.getLogger("asyncio").addFilter(_quiet_rollback)
             if args.endpoint:
                 reports = asyncio.run(_post(args, files, options))
             else:
@@ -125,6 +129,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print("\nlrs import: interrupted; run the same command again to continue", file=sys.stderr)
             return INTERRUPTED
     return 1 if any(r.status == "rejected" for r in reports) else 0
+
+
+def _quiet_rollback(record: logging.LogRecord) -> bool:
+    """On Ctrl-C the batches in flight are rolled back by closing their connections; that is the plan, not an
+    error worth a log line."""
+    return not record.getMessage().startswith("Resetting connection with an active transaction")
 
 
 @contextlib.contextmanager
@@ -147,7 +157,7 @@ async def _direct(
     settings: Settings, args: argparse.Namespace, files: list[tuple[str, Path]], options: ImportOptions
 ) -> list[FileReport]:
     assert settings.database_url
-    pool = await create_pool(settings.database_url, min_size=1, max_size=3)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=options.writers + 1)
     try:
         async with pool.acquire() as conn:
             store = await _store(conn, args.store)

@@ -30,7 +30,7 @@ from lrs.bulk.chunks import ChunkRunner, relaxed_gc
 from lrs.bulk.preparing import Reject, decode_prepared
 from lrs.bulk.progress import ProgressBar, duration
 from lrs.bulk.sources import file_sha256
-from lrs.bulk.spool import Spool
+from lrs.bulk.spool import CommittedPrefix, Spool, SpooledChunk, process_chunks
 from lrs.bulk.sql import bq
 from lrs.bulk.writer import FileKey, write_batch
 from lrs.xapi import agent_ifi
@@ -51,6 +51,8 @@ class ImportOptions:
     skip_invalid: bool = False
     jobs: int = 0
     """Worker processes that validate and prepare statements; 0 does it in this process."""
+    writers: int = 1
+    """Transactions writing at the same time (direct imports)."""
     again: bool = False
     """Import a file from its start even when it was imported (completely or partly) before."""
     max_reported: int = 1000
@@ -164,9 +166,11 @@ async def _import_file(
         if not resuming:
             async with pool.acquire() as conn:
                 await conn.execute(bq("progress_begin"), store_id, report.sha256, name)
-        await _write(pool, spool, checked, key, agent_ifi(authority), name, out, report)
+        await _write(pool, spool, checked, key, agent_ifi(authority), options, name, out, report)
     async with pool.acquire() as conn:
-        await conn.execute(bq("progress_complete"), store_id, report.sha256, checked.rejected)
+        await conn.execute(
+            bq("progress_complete"), store_id, report.sha256, checked.last_ordinal, checked.last_line, checked.rejected
+        )
     report.seconds = time.monotonic() - started
     out.write(
         f"{name}: {report.records - report.resumed_after:,} statements in {duration(report.seconds)} "
@@ -200,23 +204,28 @@ async def _write(
     checked: CheckResult,
     key: FileKey,
     authority_ifi: str | None,
+    options: ImportOptions,
     name: str,
     out: TextIO,
     report: FileReport,
 ) -> None:
+    """Write the spooled chunks, `options.writers` transactions at a time. A transaction records its own chunk as
+    done when every chunk before it is committed already, and otherwise the committed prefix known when it
+    starts: the progress row never runs ahead of what is committed."""
     bar = ProgressBar(f"importing {name}", checked.last_ordinal, done=report.resumed_after, stream=out)
-    for chunk in spool:
+    prefix = CommittedPrefix(report.resumed_after)
+
+    async def write(index: int, chunk: SpooledChunk) -> None:
         rows = [row for row in decode_prepared(chunk.rows) if row.ordinal not in checked.skip]
-        outcome = await write_batch(
-            pool,
-            rows,
-            file=key,
-            authority_ifi=authority_ifi,
-            done_records=chunk.last_ordinal,
-            last_line=chunk.last_line,
+        done = (
+            (chunk.last_ordinal, chunk.last_line) if prefix.follows(index) else (prefix.last_ordinal, prefix.last_line)
         )
+        outcome = await write_batch(pool, rows, file=key, authority_ifi=authority_ifi, done=done)
         report.inserted += outcome.inserted
-        bar.update(chunk.last_ordinal)
+        if prefix.complete(index, chunk):
+            bar.update(prefix.last_ordinal)
+
+    await process_chunks(spool, options.writers, write)
     bar.finish()
     # Statements found stored during the check, and those another writer stored meanwhile, are no-ops.
     report.unchanged = checked.valid - report.inserted

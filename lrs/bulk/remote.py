@@ -27,7 +27,7 @@ from lrs.bulk.importer import FileReport, ImportOptions, RejectPrinter
 from lrs.bulk.preparing import decode_outgoing
 from lrs.bulk.progress import ProgressBar, duration
 from lrs.bulk.sources import file_sha256
-from lrs.bulk.spool import Spool, SpooledChunk
+from lrs.bulk.spool import CommittedPrefix, Spool, SpooledChunk, process_chunks
 
 RETRIES = 5
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -128,7 +128,7 @@ async def _post_file(
     state_file.write(
         file=name,
         done_records=checked.last_ordinal,
-        last_line=sender.last_line,
+        last_line=sender.prefix.last_line,
         completed=time.strftime("%Y-%m-%d %H:%MZ", time.gmtime()),
     )
     report.seconds = time.monotonic() - started
@@ -147,45 +147,16 @@ class _Sender:
     ) -> None:
         self.remote, self.version, self.skip, self.state, self.name, self.bar = remote, version, skip, state, name, bar
         self.sent = 0
-        self.last_line = 0
-        self._done: dict[int, SpooledChunk] = {}
-        self._next = 0
+        self.prefix = CommittedPrefix(bar.done)
 
     async def run(self, spool: Spool) -> None:
-        queue: asyncio.Queue[tuple[int, SpooledChunk] | None] = asyncio.Queue(maxsize=self.remote.concurrency * 2)
+        await process_chunks(spool, self.remote.concurrency, self._chunk)
 
-        async def produce() -> None:
-            for index, chunk in enumerate(spool):
-                await queue.put((index, chunk))
-            for _ in range(self.remote.concurrency):
-                await queue.put(None)
-
-        async def consume() -> None:
-            while (item := await queue.get()) is not None:
-                index, chunk = item
-                await self._send(chunk)
-                self._completed(index, chunk)
-
-        tasks = [asyncio.create_task(produce())] + [
-            asyncio.create_task(consume()) for _ in range(self.remote.concurrency)
-        ]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _completed(self, index: int, chunk: SpooledChunk) -> None:
-        self._done[index] = chunk
-        advanced = None
-        while self._next in self._done:
-            advanced = self._done.pop(self._next)
-            self._next += 1
-        if advanced is not None:
-            self.last_line = advanced.last_line
-            self.state.write(file=self.name, done_records=advanced.last_ordinal, last_line=advanced.last_line)
-            self.bar.update(advanced.last_ordinal)
+    async def _chunk(self, index: int, chunk: SpooledChunk) -> None:
+        await self._send(chunk)
+        if self.prefix.complete(index, chunk):
+            self.state.write(file=self.name, done_records=self.prefix.last_ordinal, last_line=self.prefix.last_line)
+            self.bar.update(self.prefix.last_ordinal)
 
     async def _send(self, chunk: SpooledChunk) -> None:
         statements = [s for s in decode_outgoing(chunk.rows) if s.ordinal not in self.skip]

@@ -92,11 +92,10 @@ async def write_batch(
     *,
     file: FileKey,
     authority_ifi: str | None,
-    done_records: int,
-    last_line: int,
+    done: tuple[int, int],
 ) -> BatchOutcome:
-    """Store `rows` and advance the file's progress to `done_records` in one transaction (retried whole on
-    deadlocks); raises Conflict, writing nothing, when an id is stored with different content."""
+    """Store `rows` and record the file's progress as `done` (records, line) in one transaction (retried whole
+    on deadlocks); raises Conflict, writing nothing, when an id is stored with different content."""
 
     async def work(conn: asyncpg.Connection, *, allow_copy: bool) -> BatchOutcome:
         stored_at: datetime = await conn.fetchval(q("statements", "transaction_time"))
@@ -109,7 +108,7 @@ async def write_batch(
             else:
                 fresh = await _insert(conn, file.store_id, fresh, stored_at, authority_ifi)
             await _define_activities(conn, file.store_id, fresh)
-        await conn.execute(bq("progress_advance"), file.store_id, file.sha256, done_records, last_line, len(fresh))
+        await conn.execute(bq("progress_advance"), file.store_id, file.sha256, *done, len(fresh))
         return BatchOutcome(inserted=len(fresh), unchanged=unchanged, copied=copied)
 
     async def copying(conn: asyncpg.Connection) -> BatchOutcome:

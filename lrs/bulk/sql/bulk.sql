@@ -23,13 +23,16 @@ SET file_name = EXCLUDED.file_name, done_records = 0, last_line = 0, inserted = 
     started = now(), updated = now(), completed = NULL;
 
 -- name: progress_advance
--- In the batch's own transaction: the records up to $3 (ending on line $4) are committed, $5 of them new.
+-- Last in a batch's transaction: it stores $5 new statements, and every record up to $3 (ending on line $4)
+-- is committed. Transactions writing at the same time commit in any order: the row keeps the furthest point.
 UPDATE import_progress
-SET done_records = $3, last_line = $4, inserted = inserted + $5, updated = now()
+SET done_records = greatest(done_records, $3), last_line = greatest(last_line, $4), inserted = inserted + $5,
+    updated = now()
 WHERE store_id = $1 AND file_sha256 = $2;
 
 -- name: progress_complete
-UPDATE import_progress SET rejected = rejected + $3, completed = now(), updated = now()
+UPDATE import_progress
+SET done_records = $3, last_line = $4, rejected = rejected + $5, completed = now(), updated = now()
 WHERE store_id = $1 AND file_sha256 = $2;
 
 -- name: progress_list
