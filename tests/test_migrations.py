@@ -19,6 +19,15 @@ EXPECTED_TABLES = {
     "activities",
     "documents",
     "worker_cursors",
+    "analytics_events",
+    "analytics_courses",
+    "analytics_labels",
+    "analytics_models",
+    "analytics_insights",
+    "analytics_feedback",
+    "analytics_interventions",
+    "analytics_alerts",
+    "analytics_jobs",
 }
 
 
