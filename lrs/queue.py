@@ -17,6 +17,9 @@ from arq.connections import ArqRedis, RedisSettings
 log = logging.getLogger("lrs.queue")
 
 NEW_STATEMENTS_JOB = "process_new_statements"
+# On-demand analytics work, enqueued by the insights API and run by workers/: (store_id, job_id, ...).
+TRAIN_MODELS_JOB = "train_models"
+SCORE_COURSES_JOB = "score_courses"
 RECONNECT_AFTER_SECONDS = 2.0
 
 
