@@ -21,6 +21,8 @@ NEW_STATEMENTS_JOB = "process_new_statements"
 TRAIN_MODELS_JOB = "train_models"
 SCORE_COURSES_JOB = "score_courses"
 RECONNECT_AFTER_SECONDS = 2.0
+HINT_INTERVAL_SECONDS = 0.05
+"""At most one "new statements" hint per store in this interval; writes in between share one trailing hint."""
 
 
 def new_statements_job_id(store_id: int) -> str:
@@ -46,6 +48,8 @@ class Hinter:
         self._retry_at = 0.0
         # Concurrent first writes must share one pool, not each open (and leak) their own.
         self._connecting = asyncio.Lock()
+        self._last_hint: dict[int, float] = {}
+        self._trailing: dict[int, asyncio.Task[bool]] = {}
 
     async def _connection(self) -> ArqRedis | None:
         if self._url is None:
@@ -73,7 +77,30 @@ class Hinter:
         return True
 
     async def new_statements(self, store_id: int) -> bool:
+        """Hint that `store_id` has new statements; call it after they are committed.
+
+        Every call is followed by a hint sent after it: at once when none was sent for the store within
+        `HINT_INTERVAL_SECONDS`, else by the one trailing hint (sent when the interval is over) that all calls
+        in between share. So a busy store costs one Redis round trip per interval, not one per request.
+        Returns False when the hint sent at once could not be delivered.
+        """
+        if store_id in self._trailing:
+            return True
+        wait = self._last_hint.get(store_id, -HINT_INTERVAL_SECONDS) + HINT_INTERVAL_SECONDS - time.monotonic()
+        if wait > 0:
+            self._trailing[store_id] = asyncio.create_task(self._hint_later(store_id, wait))
+            return True
+        return await self._hint(store_id)
+
+    async def _hint(self, store_id: int) -> bool:
+        self._last_hint[store_id] = time.monotonic()
         return await self.enqueue(NEW_STATEMENTS_JOB, store_id, job_id=new_statements_job_id(store_id))
+
+    async def _hint_later(self, store_id: int, delay: float) -> bool:
+        await asyncio.sleep(delay)
+        # Leave the trailing slot before sending: a commit from now on needs (and schedules) a hint of its own.
+        del self._trailing[store_id]
+        return await self._hint(store_id)
 
     async def ping(self) -> bool:
         pool = await self._connection()
@@ -95,6 +122,9 @@ class Hinter:
                 log.debug("closing a broken Redis connection failed: %s", exc)
 
     async def close(self) -> None:
+        """Send the trailing hints still waiting, then close the connection."""
+        if self._trailing:
+            await asyncio.gather(*self._trailing.values())
         if self._pool is not None:
             await self._pool.aclose()
             self._pool = None

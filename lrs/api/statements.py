@@ -88,8 +88,8 @@ async def put_statement(
     given = statements[0].id
     if isinstance(given, str) and given.lower() != str(statement_id):
         raise ValidationError("the statement's id differs from the statementId parameter", path="$.id")
-    await _store(request, principal, version, pool, statements, attachments, put_id=statement_id)
-    return Response(None, status_code=HTTP_204_NO_CONTENT, headers=await _consistency_headers(pool))
+    batch = await _store(request, principal, version, pool, statements, attachments, put_id=statement_id)
+    return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_consistency_headers(batch))
 
 
 @post("/xapi/statements", summary="Store statements (one or an array)", tags=["xAPI"], status_code=200)
@@ -106,9 +106,9 @@ async def post_statements(
         raise BadRequest(f"unknown parameter {name!r} for POST /statements", path=name)
     body = await request.body()
     statements, attachments = _read_statements(body, request.headers.get("content-type"), version, settings)
-    ids = await _store(request, principal, version, pool, statements, attachments, put_id=None)
-    headers = {"Content-Type": JSON, **await _consistency_headers(pool)}
-    return Response(_encode(ids), status_code=HTTP_200_OK, headers=headers, media_type=JSON)
+    batch = await _store(request, principal, version, pool, statements, attachments, put_id=None)
+    headers = {"Content-Type": JSON, **_consistency_headers(batch)}
+    return Response(_encode(batch.ids), status_code=HTTP_200_OK, headers=headers, media_type=JSON)
 
 
 def _read_statements(
@@ -186,7 +186,7 @@ async def _store(
     attachments: dict[str, AttachmentData],
     *,
     put_id: uuid.UUID | None,
-) -> list[str]:
+) -> store.StoredBatch:
     may_define = grants(principal.scopes, Scope.DEFINE)
 
     async def work(conn: asyncpg.Connection) -> store.StoredBatch:
@@ -204,7 +204,7 @@ async def _store(
     batch = await in_transaction(pool, work)
     if batch.inserted:
         await request.app.state.hinter.new_statements(principal.store_id)
-    return batch.ids
+    return batch
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -314,9 +314,10 @@ def _http_date(moment: datetime) -> str:
     return format_datetime(moment, usegmt=True)
 
 
-async def _consistency_headers(pool: asyncpg.Pool) -> dict[str, str]:
-    async with pool.acquire() as conn:
-        return {CONSISTENT_THROUGH: format_stored(await store.consistent_through(conn))}
+def _consistency_headers(batch: store.StoredBatch) -> dict[str, str]:
+    """Taken when the write's transaction started: once it has committed, every statement stored before that
+    instant is visible (this write's own included), so no second query is needed."""
+    return {CONSISTENT_THROUGH: format_stored(batch.consistent_through)}
 
 
 ROUTES = [put_statement, post_statements, get_statements]

@@ -16,12 +16,25 @@ log = logging.getLogger("lrs.store")
 
 T = TypeVar("T")
 
+
+class Retry(Exception):
+    """Raised by a transaction's work when a concurrent transaction invalidated what it checked (e.g. stored a
+    statement id this one found free): `in_transaction` rolls back and runs the work again from the start."""
+
+
 # Errors after which running the whole transaction again is safe and usually succeeds.
 RETRYABLE = (
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
+    Retry,
 )
 MAX_ATTEMPTS = 5
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Connections return to the pool without asyncpg's default reset query (one more round trip per request):
+    no code here changes session state (no SET, LISTEN or advisory locks). asyncpg still rolls back a
+    transaction left open before this runs."""
 
 
 async def create_pool(database_url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
@@ -30,6 +43,7 @@ async def create_pool(database_url: str, *, min_size: int = 2, max_size: int = 1
         database_url,
         min_size=min_size,
         max_size=max_size,
+        reset=_keep_session,
         # Custom plans fold the optional filters (`$2 IS NULL OR ...`) away, so each query gets its index.
         server_settings={"timezone": "UTC", "application_name": "lrs", "plan_cache_mode": "force_custom_plan"},
         command_timeout=60,

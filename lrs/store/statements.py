@@ -8,8 +8,9 @@ they change, locking in id order) and store attachment data by SHA-2.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ import asyncpg
 import msgspec
 
 from lrs.errors import Conflict
+from lrs.store.db import Retry
 from lrs.store.sql import q
 from lrs.xapi import Statement as XapiStatement
 from lrs.xapi import (
@@ -41,10 +43,12 @@ class AttachmentData:
 
 @dataclass(frozen=True, slots=True)
 class StoredBatch:
-    """What a write did: the ids in request order, and how many were new (the rest were equivalent repeats)."""
+    """What a write did: the ids in request order, how many were new (the rest were equivalent repeats), and the
+    Consistent-Through bound to answer with once it has committed."""
 
     ids: list[str]
     inserted: int
+    consistent_through: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,29 +95,53 @@ async def store_statements(
     put_id: uuid.UUID | None = None,
 ) -> StoredBatch:
     """Store a validated batch inside the caller's transaction; raises Conflict (nothing is written) on a
-    reused id with a different statement. `put_id` is the id a PUT names for its one statement."""
-    stored_at: datetime = await conn.fetchval(q("statements", "transaction_time"))
+    reused id with a different statement, and `Retry` when another transaction stored one of its ids meanwhile
+    (run in `in_transaction`, the batch is then tried again and finds that statement). `put_id` is the id a PUT
+    names for its one statement."""
+    given = [s.id for s in statements if isinstance(s.id, str)]
+    if put_id is not None:
+        given.append(str(put_id))
+    start = await conn.fetchrow(q("statements", "begin_batch"), store_id, given, len(statements))
+    stored_at: datetime = start["stored"]
+    existing = dict(zip(start["existing_ids"] or (), start["existing_payloads"] or (), strict=True))
+    new_ids = _new_ids(0 if put_id is not None else sum(1 for s in statements if not isinstance(s.id, str)))
     prepared = [
-        prepare_for_storage(s, authority=authority, stored=stored_at, version=version, new_id=put_id or uuid.uuid4())
+        prepare_for_storage(
+            s,
+            authority=authority,
+            stored=stored_at,
+            version=version,
+            new_id=put_id or (_UNUSED_ID if isinstance(s.id, str) else next(new_ids)),
+        )
         for s in statements
     ]
     ids = [p["id"] for p in prepared]
-    existing = await _existing(conn, store_id, ids)
     fresh: list[tuple[dict[str, Any], StatementIndex]] = []
     for payload in prepared:
         previous = existing.get(payload["id"].lower())
         if previous is None:
             fresh.append((payload, index_entries(payload)))
-        elif not _same(previous, payload):
+        elif not _same(_decode(previous), payload):
             raise Conflict(f"statement {payload['id']} exists already with different content", path="$.id")
 
     if fresh:
-        await _insert(conn, store_id, fresh, stored_at, agent_ifi(authority))
-        if may_define:
-            await _define_activities(conn, store_id, fresh)
+        definitions = _incoming_definitions(fresh) if may_define else {}
+        current = await _insert(conn, store_id, fresh, start, agent_ifi(authority), sorted(definitions))
+        if definitions:
+            await _define_activities(conn, store_id, definitions, current)
         if attachments:
             await _store_attachments(conn, store_id, fresh, attachments)
-    return StoredBatch(ids=ids, inserted=len(fresh))
+    return StoredBatch(ids=ids, inserted=len(fresh), consistent_through=start["consistent_through"])
+
+
+_UNUSED_ID = uuid.UUID(int=0)
+"""Passed for a statement that has its own id (prepare_for_storage uses `new_id` only when there is none)."""
+
+
+def _new_ids(count: int) -> Iterator[uuid.UUID]:
+    """`count` random (version 4) UUIDs from one read of the system's random source."""
+    random = os.urandom(16 * count)
+    return (uuid.UUID(bytes=random[i : i + 16], version=4) for i in range(0, 16 * count, 16))
 
 
 def _same(previous: dict[str, Any], payload: dict[str, Any]) -> bool:
@@ -124,23 +152,27 @@ def _same(previous: dict[str, Any], payload: dict[str, Any]) -> bool:
     return statements_equivalent(previous, payload)
 
 
-async def _existing(conn: asyncpg.Connection, store_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = await conn.fetch(q("statements", "existing_by_ids"), store_id, ids)
-    return {str(r["id"]): _decode(r["payload"]) for r in rows}
-
-
 async def _insert(
     conn: asyncpg.Connection,
     store_id: int,
     fresh: list[tuple[dict[str, Any], StatementIndex]],
-    stored_at: datetime,
+    start: asyncpg.Record,
     authority_ifi: str | None,
-) -> None:
-    columns: list[list[Any]] = [[] for _ in range(12)]
-    for payload, ix in fresh:
+    defined: list[str],
+) -> dict[str, dict[str, Any]]:
+    """Insert the fresh statements, their relation rows and their voiding in one statement; returns the current
+    canonical definitions of the `defined` activities."""
+    voided_before = set(start["voided_ids"])
+    targets = [ix.object_statement_id for _, ix in fresh if ix.is_voiding and ix.object_statement_id is not None]
+    voided_now = voided_before | {str(t) for t in targets}
+    statement_columns: list[list[Any]] = [[] for _ in range(14)]
+    agent_rows: tuple[list[str], list[int], list[str]] = ([], [], [])
+    activity_rows: tuple[list[str], list[int], list[str]] = ([], [], [])
+    for seq, (payload, ix) in zip(start["seqs"], fresh, strict=False):
         for column, value in zip(
-            columns,
+            statement_columns,
             (
+                seq,
                 ix.statement_id,
                 _encode(payload).decode(),
                 ix.verb_id,
@@ -153,39 +185,11 @@ async def _insert(
                 ix.timestamp,
                 payload.get("version", "1.0.0"),
                 ix.is_voiding,
+                not ix.is_voiding and payload["id"].lower() in voided_now,
             ),
             strict=True,
         ):
             column.append(value)
-    (ids, texts, verbs, actors, kinds, activities, agents, targets, registrations, stamps, versions, voiding) = columns
-    rows = await conn.fetch(
-        q("statements", "insert_statements"),
-        store_id,
-        ids,
-        texts,
-        verbs,
-        actors,
-        kinds,
-        activities,
-        agents,
-        targets,
-        registrations,
-        stamps,
-        stored_at,
-        authority_ifi,
-        versions,
-        voiding,
-    )
-    seq_by_id = {str(r["id"]): r["seq"] for r in rows}
-    if len(seq_by_id) != len(fresh):
-        await _raced(conn, store_id, [(p, ix) for p, ix in fresh if str(ix.statement_id) not in seq_by_id])
-        fresh = [(p, ix) for p, ix in fresh if str(ix.statement_id) in seq_by_id]
-
-    agent_rows: tuple[list[str], list[int], list[str]] = ([], [], [])
-    activity_rows: tuple[list[str], list[int], list[str]] = ([], [], [])
-    targets_to_void: list[uuid.UUID] = []
-    for _, ix in fresh:
-        seq = seq_by_id[str(ix.statement_id)]
         for ifi, usage in ix.agents:
             agent_rows[0].append(ifi)
             agent_rows[1].append(seq)
@@ -194,41 +198,51 @@ async def _insert(
             activity_rows[0].append(activity_id)
             activity_rows[1].append(seq)
             activity_rows[2].append(usage)
-        if ix.is_voiding and ix.object_statement_id is not None:
-            targets_to_void.append(ix.object_statement_id)
-    if agent_rows[0]:
-        await conn.execute(q("statements", "insert_statement_agents"), store_id, *agent_rows)
-    if activity_rows[0]:
-        await conn.execute(q("statements", "insert_statement_activities"), store_id, *activity_rows)
-    if targets_to_void:
-        await conn.execute(q("statements", "apply_voiding"), store_id, targets_to_void)
+    *per_statement, versions, voiding, voided = statement_columns
+    try:
+        rows = await conn.fetch(
+            q("statements", "insert_batch"),
+            store_id,
+            *per_statement,
+            start["stored"],
+            authority_ifi,
+            versions,
+            voiding,
+            voided,
+            *agent_rows,
+            *activity_rows,
+            targets,
+            defined,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "statements_pkey":
+            raise Retry("another transaction stored one of these statement ids") from exc
+        raise
+    return {r["activity_id"]: _decode(r["definition"]) for r in rows}
 
 
-async def _raced(conn: asyncpg.Connection, store_id: int, missing: list[tuple[dict[str, Any], StatementIndex]]) -> None:
-    """Ids another transaction stored while this one ran: equivalent is fine, different is a conflict."""
-    existing = await _existing(conn, store_id, [p["id"] for p, _ in missing])
-    for payload, _ in missing:
-        previous = existing.get(payload["id"].lower())
-        if previous is None or not _same(previous, payload):
-            raise Conflict(f"statement {payload['id']} exists already with different content", path="$.id")
-
-
-async def _define_activities(
-    conn: asyncpg.Connection, store_id: int, fresh: list[tuple[dict[str, Any], StatementIndex]]
-) -> None:
-    """Merge new definitions into the canonical ones; rows are locked (in id order, created when new) only when
-    one changes, so concurrent first definitions of an activity merge rather than overwrite each other."""
+def _incoming_definitions(fresh: list[tuple[dict[str, Any], StatementIndex]]) -> dict[str, list[dict[str, Any]]]:
+    """The activity definitions of a batch by activity id, in statement order. A definition equal to the one
+    before it for the same activity is left out: merging it again cannot change the result."""
     incoming: dict[str, list[dict[str, Any]]] = {}
     for _, ix in fresh:
         for activity_id, definition in ix.activity_definitions:
-            incoming.setdefault(activity_id, []).append(definition)
-    if not incoming:
-        return
+            seen = incoming.setdefault(activity_id, [])
+            if not seen or seen[-1] != definition:
+                seen.append(definition)
+    return incoming
+
+
+async def _define_activities(
+    conn: asyncpg.Connection,
+    store_id: int,
+    incoming: dict[str, list[dict[str, Any]]],
+    current: dict[str, dict[str, Any]],
+) -> None:
+    """Merge new definitions into the canonical ones (`current`, read before the insert); rows are locked (in id
+    order, created when new) only when one changes, so concurrent first definitions of an activity merge rather
+    than overwrite each other."""
     ids = sorted(incoming)
-    current = {
-        r["activity_id"]: _decode(r["definition"])
-        for r in await conn.fetch(q("statements", "activity_definitions"), store_id, ids)
-    }
     changed = [a for a in ids if _merged(current.get(a), incoming[a]) != current.get(a)]
     if not changed:
         return

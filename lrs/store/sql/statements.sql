@@ -1,3 +1,61 @@
+-- name: begin_batch
+-- Everything a write needs before it inserts, in one round trip: the batch's `stored` (its transaction's time, at
+-- the millisecond precision statements show, so since/until given a statement's own `stored` compare with exactly
+-- that value), the Consistent-Through bound (see consistent_through; taken at the start of this transaction it
+-- is a valid, slightly earlier bound once this transaction has committed), `$3` fresh seqs, which of the ids `$2`
+-- are stored already (with their payloads, for the conflict check), and which of them earlier voiding statements
+-- target (they are stored as voided).
+WITH sequence AS (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS name),
+existing AS (
+    SELECT array_agg(id::text) AS ids, array_agg(payload::text) AS payloads
+    FROM statements WHERE store_id = $1 AND id = ANY($2::uuid[])
+)
+SELECT date_trunc('milliseconds', now()) AS stored,
+       (SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
+        WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL
+          AND pid <> pg_backend_pid()) AS consistent_through,
+       ARRAY(SELECT nextval(sequence.name) FROM sequence, generate_series(1, $3)) AS seqs,
+       existing.ids AS existing_ids,
+       existing.payloads AS existing_payloads,
+       ARRAY(
+           SELECT DISTINCT object_statement_id::text FROM statements
+           WHERE store_id = $1 AND is_voiding AND object_statement_id = ANY($2::uuid[])
+       ) AS voided_ids
+FROM existing;
+
+-- name: insert_batch
+-- The new statements of a batch with their agent and activity rows (seqs reserved by begin_batch), and the
+-- voiding of earlier statements, in one statement; returns the canonical definitions of the activities `$25`
+-- as they were before it. A statement's `voided` is decided by the caller (targets stored earlier, or voided
+-- within the batch). An id stored meanwhile by another transaction fails the primary key: retry the batch.
+WITH new_statements AS (
+    INSERT INTO statements (
+        store_id, seq, id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
+        object_statement_id, registration, "timestamp", stored, authority_ifi, version, is_voiding, voided
+    )
+    SELECT $1, u.seq, u.id, u.payload::jsonb, u.verb_id, u.actor_ifi, u.object_type, u.object_activity_id,
+           u.object_agent_ifi, u.object_statement_id, u.registration, u.ts, $13, $14, u.version, u.is_voiding,
+           u.voided
+    FROM unnest(
+        $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+        $10::uuid[], $11::uuid[], $12::timestamptz[], $15::text[], $16::boolean[], $17::boolean[]
+    ) AS u (seq, id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
+            object_statement_id, registration, ts, version, is_voiding, voided)
+),
+new_agents AS (
+    INSERT INTO statement_agents (store_id, agent_ifi, statement_seq, usage)
+    SELECT $1, a.ifi, a.seq, a.usage FROM unnest($18::text[], $19::bigint[], $20::text[]) AS a (ifi, seq, usage)
+),
+new_activities AS (
+    INSERT INTO statement_activities (store_id, activity_id, statement_seq, usage)
+    SELECT $1, a.id, a.seq, a.usage FROM unnest($21::text[], $22::bigint[], $23::text[]) AS a (id, seq, usage)
+),
+newly_voided AS (
+    UPDATE statements SET voided = true
+    WHERE store_id = $1 AND id = ANY($24::uuid[]) AND NOT is_voiding AND NOT voided
+)
+SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($25::text[]);
+
 -- name: existing_by_ids
 -- Statements already stored under ids of an incoming batch (for the conflict check).
 SELECT id, payload::text FROM statements WHERE store_id = $1 AND id = ANY($2::uuid[]);
