@@ -175,6 +175,16 @@ async def test_rejects_are_reported_with_lines_and_nothing_is_written(
         assert await conn.fetchval("SELECT count(*) FROM import_progress WHERE store_id = $1", store.id) == 0
 
 
+async def test_duplicate_ids_on_one_line_of_an_array(pool: asyncpg.Pool, store: StoreContext, tmp_path: Path) -> None:
+    docs = statements(3)
+    docs[2]["id"] = docs[0]["id"].upper()
+    path = tmp_path / "one-line.json"
+    path.write_text(json.dumps(docs))
+    report, err = await run_import(pool, path, store)
+    assert report.status == "rejected"
+    assert f"f:1: statement id {docs[0]['id']} is used already on line 1 at $.id" in err
+
+
 async def test_skip_invalid_loads_the_valid_ones(pool: asyncpg.Pool, store: StoreContext, tmp_path: Path) -> None:
     docs: list[Any] = statements(12)
     docs[5] = {**docs[5], "verb": {"id": "not an iri"}}
@@ -420,9 +430,33 @@ def test_progress_bar_shows_done_total_rate_and_eta() -> None:
     now[0] = 2.0
     bar.update(250)
     assert bar.line() == "importing f: 250/1,000 statements   25.0%  125/s  elapsed 0:00:02  ETA 0:00:06"
+    now[0] = 4.0
+    bar.update(1000)  # within the interval of a log file: not drawn
     bar.finish()
-    assert stream.getvalue().count("\n") == 2  # not a terminal: one line per draw
+    lines = stream.getvalue().splitlines()  # not a terminal: one line per draw, no carriage returns
+    assert lines == [
+        "importing f: 250/1,000 statements   25.0%  125/s  elapsed 0:00:02  ETA 0:00:06",
+        "importing f: 1,000/1,000 statements  100.0%  250/s  elapsed 0:00:04",
+    ]
     assert duration(float("nan")) == "--:--"
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    now = [0.0]
+    stream = Terminal()
+    bar = ProgressBar("checking f", None, stream=stream, clock=lambda: now[0])
+    for step in range(1, 4):
+        now[0] = step
+        bar.update(step * 100, fraction=step / 4)
+    bar.note("f:7: a reason at $.id")
+    bar.finish()
+    text = stream.getvalue()
+    assert text.count("\r") >= 4 and text.endswith("\n") and "f:7: a reason at $.id\n" in text
+    assert text.rstrip("\n").rsplit("\r", 1)[-1].startswith("checking f: 300 statements   75.0% of the file  100/s")
 
 
 # -- the command line ---------------------------------------------------------------------------------------

@@ -98,8 +98,10 @@ def _duplicates(chunk: ChunkResult, seen: dict[int, int]) -> list[Reject]:
     rejects = []
     for ordinal, line, statement_id in chunk.ids:
         key = uuid.UUID(statement_id).int
-        first = seen.setdefault(key, line)
-        if first != line:
+        first = seen.get(key)
+        if first is None:
+            seen[key] = line
+        else:
             rejects.append(
                 Reject(ordinal, line, f"statement id {statement_id} is used already on line {first}", "$.id")
             )

@@ -160,7 +160,8 @@ async def _import_file(
         report.records, report.rejected, report.unchanged = checked.last_ordinal, checked.rejected, checked.unchanged
         if checked.unreadable or (checked.rejected and not options.skip_invalid):
             report.status = "rejected"
-            out.write(f"{name}: {checked.rejected:,} rejected, nothing written (--skip-invalid loads the others)\n")
+            written = "nothing more written" if resuming else "nothing written"
+            out.write(f"{name}: {checked.rejected:,} rejected, {written} (--skip-invalid loads the others)\n")
             report.seconds = time.monotonic() - started
             return report
         if not resuming:

@@ -47,6 +47,8 @@ class ProgressBar:
         self.done = done
         self._fraction: float | None = None
         self._last_draw = float("-inf")
+        self._drawn: tuple[int, float | None] | None = None
+        self._finished = False
         self._width = 0
         self._terminal = bool(getattr(self.stream, "isatty", lambda: False)())
         self._interval = TERMINAL_INTERVAL if self._terminal else LOG_INTERVAL
@@ -77,8 +79,10 @@ class ProgressBar:
         self.stream.flush()
 
     def finish(self) -> None:
-        """Draw the final state and end the line."""
-        self._draw()
+        """Draw the final state (unless a log line shows it already) and end the line."""
+        self._finished = True
+        if self._terminal or self._drawn != (self.done, self._fraction):
+            self._draw()
         if self._terminal:
             self.stream.write("\n")
             self.stream.flush()
@@ -103,12 +107,13 @@ class ProgressBar:
                     left = elapsed * (1 - self._fraction) / self._fraction
         parts.append(f"{self.rate:,.0f}/s")
         parts.append(f"elapsed {duration(elapsed)}")
-        if self.total is None or done < self.total:
+        if not self._finished:
             parts.append(f"ETA {duration(left)}")
         return "  ".join(parts)
 
     def _draw(self) -> None:
         self._last_draw = self._now()
+        self._drawn = (self.done, self._fraction)
         text = self.line()
         if self._terminal:
             padding = " " * max(0, self._width - len(text))
