@@ -23,7 +23,7 @@ from lrs.bulk.exporter import ExportFilters, export_statements
 from lrs.bulk.importer import ImportOptions, import_file, importer_authority
 from lrs.bulk.preparing import import_id
 from lrs.bulk.progress import ProgressBar, duration
-from lrs.bulk.remote import Remote, post_file
+from lrs.bulk.remote import Remote, RemoteError, post_file
 from lrs.bulk.sources import StatementFile, UnreadableFile
 from lrs.cli import main
 from lrs.errors import ValidationError
@@ -406,18 +406,23 @@ async def test_import_through_the_api(
     docs = statements(26, with_ids=False)
     docs[3] = {**docs[3], "object": {"id": "no iri"}}
     path = write_ndjson(tmp_path / "remote.ndjson", docs)
+    state, out = tmp_path / "state", io.StringIO()
     async with live_server(create_app(settings), 3) as (http, _):
-        remote = Remote(http, statements_path="/xapi/statements", concurrency=3, auth=(store.credential.key,
-                        store.credential.secret))  # fmt: skip
-        out = io.StringIO()
+        remote = Remote(http, "/xapi/statements", 3, (store.credential.key, store.credential.secret))
         options = ImportOptions(batch=4, skip_invalid=True)
-        report = await post_file(path, remote=remote, options=options, state_dir=tmp_path / "state", stream=out)
+        report = await post_file(path, remote=remote, options=options, state_dir=state, stream=out)
         assert (report.status, report.inserted, report.rejected) == ("imported", 25, 1)
-        again = await post_file(path, remote=remote, options=options, state_dir=tmp_path / "state", stream=out)
+        again = await post_file(path, remote=remote, options=options, state_dir=state, stream=out)
         assert again.status == "already imported"
-    found = await stored(pool, store.id)
-    assert sorted(found) == sorted(import_id(report.sha256, n) for n in range(1, 27) if n != 4)
-    assert all(s["authority"] == store.credential.authority for s in found.values())
+        found = await stored(pool, store.id)
+        assert sorted(found) == sorted(import_id(report.sha256, n) for n in range(1, 27) if n != 4)
+        assert all(s["authority"] == store.credential.authority for s in found.values())
+
+        clash = statements(1)[0] | {"id": import_id(report.sha256, 1), "result": {"completion": True}}
+        clashing = write_ndjson(tmp_path / "clash.ndjson", [*statements(5), clash])
+        with pytest.raises(RemoteError) as refused:
+            await post_file(clashing, remote=remote, options=ImportOptions(batch=3), state_dir=state, name="clash")
+        assert str(refused.value).startswith("clash:4-6: the LRS answered 409")
 
 
 # -- progress bar -------------------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 2
         try:
             logging.getLogger("asyncio").addFilter(_quiet_rollback)
+            logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per POST
             if args.endpoint:
                 reports = asyncio.run(_post(args, files, options))
             else:
@@ -128,7 +129,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\nlrs import: interrupted; run the same command again to continue", file=sys.stderr)
             return INTERRUPTED
-    return 1 if any(r.status == "rejected" for r in reports) else 0
+    return 1 if any(r.status in ("rejected", "failed") for r in reports) else 0
 
 
 def _quiet_rollback(record: logging.LogRecord) -> bool:
@@ -215,7 +216,7 @@ async def _post(args: argparse.Namespace, files: list[tuple[str, Path]], options
                 reports.append(await post_file(path, remote=remote, options=options, state_dir=state_dir, name=name))
             except RemoteError as exc:
                 print(f"lrs import: {exc}; run the same command again to continue", file=sys.stderr)
-                reports.append(FileReport(path, "", status="rejected"))
+                reports.append(FileReport(path, "", status="failed"))
                 break
     return reports
 

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import asyncpg
 
-from lrs.bulk.checking import CheckPlan, CheckResult, check_file
+from lrs.bulk.checking import CheckPlan, CheckResult, Probe, check_file
 from lrs.bulk.chunks import ChunkRunner, relaxed_gc
 from lrs.bulk.preparing import Reject, decode_prepared
 from lrs.bulk.progress import ProgressBar, duration
@@ -64,7 +64,7 @@ class FileReport:
     path: Path
     sha256: str
     status: str = "imported"
-    """imported | rejected | already imported"""
+    """imported | rejected | already imported | failed (remote imports: the LRS refused a batch)"""
     records: int = 0
     inserted: int = 0
     unchanged: int = 0
@@ -184,7 +184,7 @@ async def _import_file(
 async def _check(
     plan: CheckPlan,
     spool: Spool,
-    probe: Any,
+    probe: Probe,
     options: ImportOptions,
     name: str,
     out: TextIO,

@@ -1,15 +1,14 @@
 """Writing prepared statements into a store: one transaction per batch, with the import progress in it.
 
-The storage shape is exactly `lrs.store.statements.store_statements`'s (same payload, columns, agent and
-activity rows, voiding and canonical activity definitions). Two ways in:
+The storage shape is exactly `lrs.store.statements.store_statements`'s (same payload, columns, agent and activity
+rows, voiding and canonical activity definitions), written with COPY: one round trip (`begin_batch`) locks the
+store, takes the batch's `stored`, reserves sequence numbers and finds the ids stored already and those a stored
+voiding statement targets; then statements, agent rows and activity rows are COPYed, earlier statements this
+batch voids are marked, and definitions are merged (as with the `define` scope).
 
-- COPY (fast): when every new statement of the batch is a plain one: not voiding, and not the target of a
-  stored voiding statement. Sequence numbers are reserved with nextval and the three tables are COPYed.
-- INSERT (the `statements.sql` blocks the API uses): otherwise, or when a concurrent writer stored one of
-  the ids between our check and the COPY (the COPY then fails as a whole and the batch is redone this way).
-
-Statements already stored with the same id are no-ops when equivalent; a different one is a Conflict and the
-batch is rolled back.
+Statements stored already with the same id are no-ops when equivalent; a different one is a Conflict and the
+batch is rolled back. When another writer stores one of the ids between the check and the COPY, the COPY fails
+on the primary key and the batch runs again from the start (`lrs.store.db.Retry`).
 """
 
 from __future__ import annotations
@@ -25,9 +24,8 @@ import msgspec
 
 from lrs.bulk.preparing import STORED_PLACEHOLDER_JSON, PreparedStatement
 from lrs.bulk.sql import bq
-from lrs.errors import Conflict
-from lrs.store.db import in_transaction
-from lrs.store.sql import q
+from lrs.errors import Conflict, NotFound
+from lrs.store.db import Retry, in_transaction
 from lrs.xapi import format_stored, merge_activity_definition, statements_equivalent
 
 _decode = msgspec.json.decode
@@ -50,6 +48,7 @@ STATEMENT_COLUMNS = (
     "authority_ifi",
     "version",
     "is_voiding",
+    "voided",
 )
 RELATION_COLUMNS = {
     "statement_agents": ("store_id", "agent_ifi", "statement_seq", "usage"),
@@ -69,7 +68,6 @@ class FileKey:
 class BatchOutcome:
     inserted: int
     unchanged: int
-    copied: bool
 
 
 def materialise(row: PreparedStatement, stored_json: bytes) -> str:
@@ -95,43 +93,23 @@ async def write_batch(
     done: tuple[int, int],
 ) -> BatchOutcome:
     """Store `rows` and record the file's progress as `done` (records, line) in one transaction (retried whole
-    on deadlocks); raises Conflict, writing nothing, when an id is stored with different content."""
+    on deadlocks and raced ids); raises Conflict, writing nothing, when an id is stored with different content."""
 
-    async def work(conn: asyncpg.Connection, *, allow_copy: bool) -> BatchOutcome:
-        stored_at: datetime = await conn.fetchval(q("statements", "transaction_time"))
-        fresh, unchanged = await _fresh(conn, file.store_id, rows)
-        copied = False
+    async def work(conn: asyncpg.Connection) -> BatchOutcome:
+        start = await conn.fetchrow(bq("begin_batch"), file.store_id, [row.id for row in rows], len(rows))
+        if not start["store_exists"]:
+            raise NotFound("the store no longer exists")
+        fresh = _fresh(rows, dict(zip(start["existing_ids"], start["existing_payloads"], strict=True)))
         if fresh:
-            if allow_copy and await _copyable(conn, file.store_id, fresh):
-                await _copy(conn, file.store_id, fresh, stored_at, authority_ifi)
-                copied = True
-            else:
-                fresh = await _insert(conn, file.store_id, fresh, stored_at, authority_ifi)
+            await _copy(conn, file.store_id, fresh, start, authority_ifi)
             await _define_activities(conn, file.store_id, fresh)
         await conn.execute(bq("progress_advance"), file.store_id, file.sha256, *done, len(fresh))
-        return BatchOutcome(inserted=len(fresh), unchanged=unchanged, copied=copied)
+        return BatchOutcome(inserted=len(fresh), unchanged=len(rows) - len(fresh))
 
-    async def copying(conn: asyncpg.Connection) -> BatchOutcome:
-        return await work(conn, allow_copy=True)
-
-    async def inserting(conn: asyncpg.Connection) -> BatchOutcome:
-        return await work(conn, allow_copy=False)
-
-    try:
-        return await in_transaction(pool, copying)
-    except asyncpg.UniqueViolationError:
-        # Another writer stored one of these ids after our check: the INSERT path sorts that out.
-        return await in_transaction(pool, inserting)
+    return await in_transaction(pool, work)
 
 
-async def _fresh(
-    conn: asyncpg.Connection, store_id: int, rows: Sequence[PreparedStatement]
-) -> tuple[list[PreparedStatement], int]:
-    existing = {
-        str(r["id"]): r["payload"] for r in await conn.fetch(bq("existing_ids"), store_id, [row.id for row in rows])
-    }
-    if not existing:
-        return list(rows), 0
+def _fresh(rows: Sequence[PreparedStatement], existing: dict[str, str]) -> list[PreparedStatement]:
     fresh: list[PreparedStatement] = []
     for row in rows:
         previous = existing.get(row.id)
@@ -139,29 +117,24 @@ async def _fresh(
             fresh.append(row)
         elif not equivalent_to_stored(_decode(previous), row):
             raise Conflict(f"statement {row.id} exists already with different content", path="$.id")
-    return fresh, len(rows) - len(fresh)
-
-
-async def _copyable(conn: asyncpg.Connection, store_id: int, fresh: list[PreparedStatement]) -> bool:
-    if any(row.is_voiding for row in fresh):
-        return False
-    targeted = await conn.fetch(bq("voided_targets"), store_id, [row.id for row in fresh])
-    return not targeted
+    return fresh
 
 
 async def _copy(
     conn: asyncpg.Connection,
     store_id: int,
     fresh: list[PreparedStatement],
-    stored_at: datetime,
+    start: asyncpg.Record,
     authority_ifi: str | None,
 ) -> None:
-    seqs = [r[0] for r in await conn.fetch(bq("reserve_seqs"), len(fresh))]
+    stored_at: datetime = start["stored"]
     stored_json = _encode(format_stored(stored_at))
+    targets = {row.object_statement_id for row in fresh if row.is_voiding and row.object_statement_id is not None}
+    voided = set(start["voided_ids"]) | targets
     statements: list[tuple[Any, ...]] = []
     agents: list[tuple[Any, ...]] = []
     activities: list[tuple[Any, ...]] = []
-    for seq, row in zip(seqs, fresh, strict=True):
+    for seq, row in zip(start["seqs"], fresh, strict=False):
         statements.append(
             (
                 store_id,
@@ -180,11 +153,17 @@ async def _copy(
                 authority_ifi,
                 row.version,
                 row.is_voiding,
+                not row.is_voiding and row.id in voided,
             )
         )
         agents.extend((store_id, ifi, seq, usage) for ifi, usage in row.agents)
         activities.extend((store_id, activity, seq, usage) for activity, usage in row.activities)
-    await conn.copy_records_to_table("statements", records=statements, columns=STATEMENT_COLUMNS)
+    try:
+        await conn.copy_records_to_table("statements", records=statements, columns=STATEMENT_COLUMNS)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "statements_pkey":
+            raise Retry("another transaction stored one of these statement ids") from exc
+        raise
     if agents:
         await conn.copy_records_to_table(
             "statement_agents", records=agents, columns=RELATION_COLUMNS["statement_agents"]
@@ -193,64 +172,8 @@ async def _copy(
         await conn.copy_records_to_table(
             "statement_activities", records=activities, columns=RELATION_COLUMNS["statement_activities"]
         )
-
-
-async def _insert(
-    conn: asyncpg.Connection,
-    store_id: int,
-    fresh: list[PreparedStatement],
-    stored_at: datetime,
-    authority_ifi: str | None,
-) -> list[PreparedStatement]:
-    """The API's multi-row INSERT, voiding included; returns the rows it stored (raced equivalents drop out)."""
-    stored_json = _encode(format_stored(stored_at))
-    result = await conn.fetch(
-        q("statements", "insert_statements"),
-        store_id,
-        [uuid.UUID(r.id) for r in fresh],
-        [materialise(r, stored_json) for r in fresh],
-        [r.verb_id for r in fresh],
-        [r.actor_ifi for r in fresh],
-        [r.object_type for r in fresh],
-        [r.object_activity_id for r in fresh],
-        [r.object_agent_ifi for r in fresh],
-        [None if r.object_statement_id is None else uuid.UUID(r.object_statement_id) for r in fresh],
-        [None if r.registration is None else uuid.UUID(r.registration) for r in fresh],
-        [r.timestamp or stored_at for r in fresh],
-        stored_at,
-        authority_ifi,
-        [r.version for r in fresh],
-        [r.is_voiding for r in fresh],
-    )
-    seq_by_id = {str(r["id"]): r["seq"] for r in result}
-    raced = [r for r in fresh if r.id not in seq_by_id]
-    if raced:
-        still_fresh, _ = await _fresh(conn, store_id, raced)
-        if still_fresh:
-            raise Conflict(f"statement {still_fresh[0].id} could not be stored", path="$.id")
-        fresh = [r for r in fresh if r.id in seq_by_id]
-    agents: tuple[list[str], list[int], list[str]] = ([], [], [])
-    activities: tuple[list[str], list[int], list[str]] = ([], [], [])
-    targets: list[uuid.UUID] = []
-    for row in fresh:
-        seq = seq_by_id[row.id]
-        for ifi, usage in row.agents:
-            agents[0].append(ifi)
-            agents[1].append(seq)
-            agents[2].append(usage)
-        for activity, usage in row.activities:
-            activities[0].append(activity)
-            activities[1].append(seq)
-            activities[2].append(usage)
-        if row.is_voiding and row.object_statement_id is not None:
-            targets.append(uuid.UUID(row.object_statement_id))
-    if agents[0]:
-        await conn.execute(q("statements", "insert_statement_agents"), store_id, *agents)
-    if activities[0]:
-        await conn.execute(q("statements", "insert_statement_activities"), store_id, *activities)
     if targets:
-        await conn.execute(q("statements", "apply_voiding"), store_id, targets)
-    return fresh
+        await conn.execute(bq("apply_voiding"), store_id, [uuid.UUID(t) for t in targets])
 
 
 async def _define_activities(conn: asyncpg.Connection, store_id: int, fresh: list[PreparedStatement]) -> None:
@@ -267,19 +190,18 @@ async def _define_activities(conn: asyncpg.Connection, store_id: int, fresh: lis
         return
     ids = sorted(incoming)
     current = {
-        r["activity_id"]: _decode(r["definition"])
-        for r in await conn.fetch(q("statements", "activity_definitions"), store_id, ids)
+        r["activity_id"]: _decode(r["definition"]) for r in await conn.fetch(bq("activity_definitions"), store_id, ids)
     }
     changed = [a for a in ids if _merged(current.get(a), incoming[a].values()) != current.get(a)]
     if not changed:
         return
     locked = {
         r["activity_id"]: _decode(r["definition"])
-        for r in await conn.fetch(q("statements", "lock_activity_definitions"), store_id, changed)
+        for r in await conn.fetch(bq("lock_activity_definitions"), store_id, changed)
     }
     merged = [(a, _merged(locked.get(a), incoming[a].values())) for a in changed]
     await conn.execute(
-        q("statements", "upsert_activity_definitions"),
+        bq("upsert_activity_definitions"),
         store_id,
         [a for a, _ in merged],
         [_encode(d).decode() for _, d in merged],
