@@ -1,4 +1,4 @@
-"""arq `WorkerSettings`: the job functions, the periodic sweep, and the pools they share through `ctx`."""
+"""arq `WorkerSettings`: the job functions, their schedules, and the pools they share through `ctx`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,28 @@ from typing import Any
 from arq import cron
 from arq.worker import func
 
-from lrs.queue import NEW_STATEMENTS_JOB, redis_settings
+from lrs.queue import NEW_STATEMENTS_JOB, SCORE_COURSES_JOB, TRAIN_MODELS_JOB, redis_settings
 from lrs.settings import Settings
 from lrs.store.db import create_pool
 from workers import jobs
+from workers.scoring import ModelCache
 
-# keep_result=0: a finished hint must not block the next hint with the same job id.
-FUNCTIONS = [func(jobs.process_new_statements, name=NEW_STATEMENTS_JOB, keep_result=0, max_tries=5)]
-CRON_JOBS = [cron(jobs.sweep_all_stores, second={0, 30}, run_at_startup=True, keep_result=0)]
+# keep_result=0 everywhere: a finished job must not block the next one with the same (idempotent) job id.
+# On-demand callers follow their job in `analytics_jobs`, not in arq's results.
+FUNCTIONS = [
+    func(jobs.process_new_statements, name=NEW_STATEMENTS_JOB, keep_result=0, max_tries=5, timeout=300),
+    # A scoring killed with its worker is retried once its in-progress mark expires (the timeout).
+    func(jobs.score_courses, name=SCORE_COURSES_JOB, keep_result=0, max_tries=3, timeout=120),
+    func(jobs.train_models, name=TRAIN_MODELS_JOB, keep_result=0, max_tries=2, timeout=3600),
+]
+SWEEP_SECONDS = set(range(0, 60, 10))
+CRON_JOBS = [
+    cron(jobs.sweep_all_stores, second=SWEEP_SECONDS, run_at_startup=True, keep_result=0, timeout=300),
+    cron(jobs.periodic_scoring, minute={7, 37}, second=0, keep_result=0, timeout=300),
+    cron(jobs.nightly_training, hour=2, minute=30, second=0, keep_result=0, timeout=300),
+]
+POLL_DELAY = 0.1
+"""Seconds between queue polls: short, so a debounced scoring starts soon after its delay (freshness)."""
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -24,6 +38,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         raise RuntimeError("LRS_DATABASE_URL is not set")
     ctx["settings"] = settings
     ctx["pool"] = await create_pool(settings.database_url, min_size=1, max_size=4)
+    ctx["models"] = ModelCache()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -42,6 +57,7 @@ class WorkerSettings:
     redis_settings = redis_settings(os.environ.get("LRS_REDIS_URL") or "redis://localhost:6379")
     max_jobs = 4
     job_timeout = 600
+    poll_delay = POLL_DELAY
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -57,4 +73,5 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "ctx": {"settings": settings},
         "max_jobs": WorkerSettings.max_jobs,
         "job_timeout": WorkerSettings.job_timeout,
+        "poll_delay": POLL_DELAY,
     }
