@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await hinter.close()
             await pool.close()
 
-    from lrs.api import activities, admin, agents, documents
+    from lrs.api import activities, admin, agents, documents, profile
 
     routes: list[Any] = [
         about.about,
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *documents.routers(),
         activities.get_activity,
         agents.get_person,
+        *profile.ROUTES,
         admin.AdminController,
     ]
 

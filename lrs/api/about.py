@@ -8,6 +8,7 @@ import msgspec
 from litestar import HttpMethod, MediaType, Request, Response, get, route
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from analytics.profile import profile_iri
 from lrs import __version__
 from lrs.xapi import SUPPORTED_VERSIONS
 
@@ -24,7 +25,11 @@ def about(request: Request[Any, Any, Any]) -> Response[bytes]:
     body = msgspec.json.encode(
         {
             "version": list(SUPPORTED_VERSIONS),
-            "extensions": {f"{base}/xapi/extensions/lrs": {"name": "lrs", "version": __version__}},
+            "extensions": {
+                f"{base}/xapi/extensions/lrs": {"name": "lrs", "version": __version__},
+                # The xAPI Profile of the insight statements the analytics write (served by lrs/api/profile.py).
+                f"{base}/xapi/extensions/insights-profile": {"id": profile_iri(base), "url": profile_iri(base)},
+            },
         }
     )
     if request.method == HttpMethod.HEAD:
