@@ -26,6 +26,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 
 from lrs import migrate
 from lrs.embedded import start_embedded
@@ -40,6 +41,9 @@ LRS = Path(sys.executable).with_name("lrs")
 class Services:
     database_url: str
     redis_url: str
+    postgres_pid: int | None = None
+    """The embedded PostgreSQL's postmaster, whose process tree's CPU a benchmark can measure (None when the
+    database is configured, not embedded)."""
 
 
 @contextlib.contextmanager
@@ -53,7 +57,8 @@ def services() -> Iterator[Services]:
     embedded = start_embedded(data_dir)
     try:
         migrate.upgrade(embedded.database_url)
-        yield Services(embedded.database_url, embedded.redis_url)
+        postmaster = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+        yield Services(embedded.database_url, embedded.redis_url, postmaster)
     finally:
         embedded.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -65,9 +70,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+    """`lrs serve` itself; with several workers they are its children (see `tree_cpu_seconds`)."""
+
+
 @contextlib.contextmanager
 def lrs_server(svc: Services, *, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`lrs serve` on a free port; yields its base URL and stops it afterwards."""
+    with lrs_serve(svc, extra_env=extra_env) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def lrs_serve(svc: Services, *, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`lrs serve` on a free port, as a `Server` (base URL and pid); stopped afterwards."""
     port = free_port()
     env = {
         **os.environ,
@@ -92,7 +111,7 @@ def lrs_server(svc: Services, *, extra_env: dict[str, str] | None = None) -> Ite
             if time.monotonic() > deadline:
                 raise RuntimeError("lrs serve did not start")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         try:
@@ -117,6 +136,27 @@ async def new_store(pool: asyncpg.Pool, base_url: str, scopes: tuple[str, ...] |
         kwargs: dict[str, Any] = {"scopes": scopes} if scopes else {}
         issued = await issue_credential(conn, store_id=store.id, base_url=base_url, **kwargs)
     return store.id, issued.key, issued.secret
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds used so far by a process and its descendants, exited ones included once their
+    parent in the tree has reaped them (0 when `pid` is None or gone). Differences of two readings measure a
+    phase's CPU whatever else runs on the machine."""
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in tree:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from lrs.errors import Conflict
+from lrs.errors import Conflict, Unauthorized
 from lrs.store.db import Retry
 from lrs.store.sql import q
 from lrs.xapi import Statement as XapiStatement
@@ -102,6 +102,8 @@ async def store_statements(
     if put_id is not None:
         given.append(str(put_id))
     start = await conn.fetchrow(q("statements", "begin_batch"), store_id, given, len(statements))
+    if not start["store_exists"]:
+        raise Unauthorized("the store of this credential no longer exists")
     stored_at: datetime = start["stored"]
     existing = dict(zip(start["existing_ids"] or (), start["existing_payloads"] or (), strict=True))
     new_ids = _new_ids(0 if put_id is not None else sum(1 for s in statements if not isinstance(s.id, str)))

@@ -4,24 +4,29 @@
 -- that value), the Consistent-Through bound (see consistent_through; taken at the start of this transaction it
 -- is a valid, slightly earlier bound once this transaction has committed), `$3` fresh seqs, which of the ids `$2`
 -- are stored already (with their payloads, for the conflict check), and which of them earlier voiding statements
--- target (they are stored as voided).
+-- target (they are stored as voided). Each id is looked up on its own so that the plan is a primary-key probe
+-- whatever the statistics say about the store. The store's row is locked (key share) for the transaction: the
+-- statements' reference to their store, checked once per batch rather than per row. The rest of the
+-- transaction runs on cached (generic) plans: its statements have no optional filters for custom plans to fold,
+-- and planning the insert anew for every batch cost more than the insert's own index work.
 WITH sequence AS (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS name),
-existing AS (
-    SELECT array_agg(id::text) AS ids, array_agg(payload::text) AS payloads
-    FROM statements WHERE store_id = $1 AND id = ANY($2::uuid[])
+given AS (
+    SELECT g.id,
+           (SELECT s.payload::text FROM statements s WHERE s.store_id = $1 AND s.id = g.id) AS payload,
+           (SELECT true FROM statements v
+            WHERE v.store_id = $1 AND v.object_statement_id = g.id AND v.is_voiding LIMIT 1) AS targeted
+    FROM unnest($2::uuid[]) AS g (id)
 )
-SELECT date_trunc('milliseconds', now()) AS stored,
+SELECT (SELECT true FROM stores WHERE id = $1 FOR KEY SHARE) AS store_exists,
+       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
+       date_trunc('milliseconds', now()) AS stored,
        (SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
         WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL
           AND pid <> pg_backend_pid()) AS consistent_through,
        ARRAY(SELECT nextval(sequence.name) FROM sequence, generate_series(1, $3)) AS seqs,
-       existing.ids AS existing_ids,
-       existing.payloads AS existing_payloads,
-       ARRAY(
-           SELECT DISTINCT object_statement_id::text FROM statements
-           WHERE store_id = $1 AND is_voiding AND object_statement_id = ANY($2::uuid[])
-       ) AS voided_ids
-FROM existing;
+       ARRAY(SELECT id::text FROM given WHERE payload IS NOT NULL) AS existing_ids,
+       ARRAY(SELECT payload FROM given WHERE payload IS NOT NULL) AS existing_payloads,
+       ARRAY(SELECT id::text FROM given WHERE targeted) AS voided_ids;
 
 -- name: insert_batch
 -- The new statements of a batch with their agent and activity rows (seqs reserved by begin_batch), and the
@@ -52,7 +57,8 @@ new_activities AS (
 ),
 newly_voided AS (
     UPDATE statements SET voided = true
-    WHERE store_id = $1 AND id = ANY($24::uuid[]) AND NOT is_voiding AND NOT voided
+    WHERE cardinality($24::uuid[]) > 0
+      AND store_id = $1 AND id = ANY($24::uuid[]) AND NOT is_voiding AND NOT voided
 )
 SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($25::text[]);
 
