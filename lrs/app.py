@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await hinter.close()
             await pool.close()
 
-    from lrs.api import activities, admin, agents, documents, profile
+    from lrs.api import activities, admin, agents, documents, governance, profile
 
     routes: list[Any] = [
         about.about,
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         agents.get_person,
         *profile.ROUTES,
         admin.AdminController,
+        governance.GovernanceController,
     ]
 
     return LRSApp(

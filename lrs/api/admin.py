@@ -7,7 +7,8 @@ Who may do what:
   another store is 403 whether or not it exists.
 New secrets are generated here and returned once. Revoking a credential makes it fail at once in this process
 and within `LRS_CREDENTIAL_CACHE_SECONDS` in the others. Request bodies must be `application/json`, so an HTML
-form on another site cannot post here with a browser's cached credentials.
+form on another site cannot post here with a browser's cached credentials. Creating a store and creating or
+revoking a credential are written to the audit log (`lrs.governance.audit`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from lrs.api.deps import provide_authenticator, require
 from lrs.errors import BadRequest, Forbidden, NotFound
+from lrs.governance import audit
 from lrs.security.authn import Authenticator, Principal
 from lrs.security.credentials import IssuedCredential, issue_credential
 from lrs.security.scopes import DEFAULT_SCOPES, Permission
@@ -122,8 +124,15 @@ class AdminController(Controller):
         if not principal.is_operator:
             raise Forbidden("only an admin credential of the default store may create stores")
         _json_body(request)
-        async with connection(pool) as conn:
+
+        async def work(conn: Any) -> stores.StoreRow:
             store = await stores.create_store(conn, data.name)
+            await audit.record(
+                conn, store.id, audit.actor_of(principal), audit.Action.STORE_CREATE, {"store": store.name}
+            )
+            return store
+
+        store = await in_transaction(pool, work)
         return StoreOut(id=store.id, name=store.name, created=store.created, active_credentials=0)
 
     @get("/stores/{store:str}/credentials", summary="List a store's credentials (never their secrets)")
@@ -182,6 +191,13 @@ class AdminController(Controller):
                 authority=data.authority,
                 expires_at=data.expires_at,
             )
+            details = {
+                "scopes": list(issued.scopes),
+                "expires_at": data.expires_at.isoformat() if data.expires_at else None,
+            }
+            await audit.record(
+                conn, row.id, audit.actor_of(principal), audit.Action.CREDENTIAL_CREATE, {"key": issued.key}, details
+            )
             return row.name, issued
 
         name, issued = await in_transaction(pool, work)
@@ -210,9 +226,17 @@ class AdminController(Controller):
         key: str = Parameter(description="the credential's key"),
     ) -> None:
         admin_of(principal, store)
-        async with connection(pool) as conn:
+
+        async def work(conn: Any) -> bool:
             row = await _store(conn, store)
             revoked = await stores.revoke_credential(conn, row.id, key)
+            if revoked:
+                await audit.record(
+                    conn, row.id, audit.actor_of(principal), audit.Action.CREDENTIAL_REVOKE, {"key": key}
+                )
+            return revoked
+
+        revoked = await in_transaction(pool, work)
         authenticator.forget(key)
         if not revoked:
             raise NotFound(f"store {store!r} has no active credential {key!r}")
