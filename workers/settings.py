@@ -11,7 +11,7 @@ from arq.worker import func
 from lrs.queue import NEW_STATEMENTS_JOB, SCORE_COURSES_JOB, TRAIN_MODELS_JOB, redis_settings
 from lrs.settings import Settings
 from lrs.store.db import create_pool
-from workers import jobs
+from workers import governance, jobs
 from workers.scoring import ModelCache
 
 # keep_result=0 everywhere: a finished job must not block the next one with the same (idempotent) job id.
@@ -27,6 +27,7 @@ CRON_JOBS = [
     cron(jobs.sweep_all_stores, second=SWEEP_SECONDS, run_at_startup=True, keep_result=0, timeout=300),
     cron(jobs.periodic_scoring, minute={7, 37}, second=0, keep_result=0, timeout=300),
     cron(jobs.nightly_training, hour=2, minute=30, second=0, keep_result=0, timeout=300),
+    *governance.CRON_JOBS,
 ]
 POLL_DELAY = 0.1
 """Seconds between queue polls: short, so a debounced scoring starts soon after its delay (freshness)."""
