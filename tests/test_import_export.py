@@ -18,6 +18,7 @@ import msgspec
 import pytest
 
 import lrs.bulk.importer as importer_module
+import lrs.bulk.writer as writer_module
 from lrs.app import create_app
 from lrs.bulk.exporter import ExportFilters, export_statements
 from lrs.bulk.importer import ImportOptions, import_file, importer_authority
@@ -281,6 +282,29 @@ async def test_statement_voided_before_it_is_imported(client: Any, pool: asyncpg
     assert docs[1]["id"] not in [s["id"] for s in result["statements"]]
 
 
+async def test_an_id_stored_meanwhile_by_another_writer(
+    client: Any, pool: asyncpg.Pool, store: StoreContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer stores one of the batch's ids after the batch looked: the COPY fails on the primary key and
+    the batch runs again, finding that statement stored (equivalent: a no-op)."""
+    docs = statements(8)
+    real_copy = writer_module._copy
+    attempts = 0
+
+    async def racing(*args: Any, **kwargs: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            await post_ok(client, store, docs[5])
+        await real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(writer_module, "_copy", racing)
+    report, _ = await run_import(pool, write_ndjson(tmp_path / "race.ndjson", docs), store)
+    assert attempts == 2
+    assert (report.inserted, report.unchanged) == (7, 1)
+    assert_same_statements(docs, await stored(pool, store.id))
+
+
 # -- resume -------------------------------------------------------------------------------------------------
 
 
@@ -532,6 +556,16 @@ def test_cli_simulate_import_export(
     assert sorted(msgspec.json.decode(line)["id"] for line in lines) == sorted(first)
     assert main(["import", str(exported), "--store", names[2], "--jobs", "0"]) == 0
     assert sorted(_store_rows(services, names[2])) == sorted(first)
+
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    assert main(["credentials", "create", "--store", names[2], "--key", key, "--secret", "s", "--scopes", "all"]) == 0
+    capsys.readouterr()
+    small = write_ndjson(tmp_path / "small.ndjson", statements(2))
+    assert main(["import", str(small), "--store", names[2], "--jobs", "0", "--as-credential", key]) == 0
+    mine = [s for s in _store_rows(services, names[2]).values() if s["authority"]["account"]["name"] == key]
+    assert len(mine) == 2 and mine[0]["authority"]["account"]["homePage"] == BASE_URL
+    assert main(["import", str(small), "--store", names[0], "--jobs", "0", "--as-credential", key]) == 1
+    assert f"the store has no credential '{key}'" in capsys.readouterr().err
 
     bad = write_ndjson(tmp_path / "bad.ndjson", [{"actor": {}}])
     assert main(["import", str(bad), "--store", names[2], "--jobs", "0"]) == 1
