@@ -16,6 +16,7 @@ from typing import Any
 from lrs import migrate
 from lrs.embedded import AlreadyRunning, EmbeddedServices, running_owner, start_embedded
 from lrs.errors import LRSError
+from lrs.governance import audit
 from lrs.security.credentials import IssuedCredential, issue_credential
 from lrs.security.scopes import ALL_SCOPES
 from lrs.settings import Settings
@@ -253,7 +254,11 @@ def cmd_stores(args: argparse.Namespace) -> int:
     async def run(settings: Settings) -> None:
         async with _connection(settings) as conn:
             if args.action == "create":
-                store = await stores.create_store(conn, args.name)
+                async with conn.transaction():
+                    store = await stores.create_store(conn, args.name)
+                    await audit.record(
+                        conn, store.id, audit.cli_actor(), audit.Action.STORE_CREATE, {"store": store.name}
+                    )
                 print(f"created store {store.name!r} (id {store.id})")
             else:
                 for store, credentials in await stores.list_stores(conn):
@@ -274,16 +279,22 @@ def cmd_credentials(args: argparse.Namespace) -> int:
             else:
                 store = await stores.get_store(conn, args.store)
             if args.action == "create":
-                issued = await issue_credential(
-                    conn,
-                    store_id=store.id,
-                    base_url=settings.base_url,
-                    scopes=[s.strip() for s in args.scopes.split(",") if s.strip()],
-                    key=args.key,
-                    secret=args.secret,
-                    label=args.label or "",
-                    expires_at=_expiry(args.expires),
-                )
+                async with conn.transaction():
+                    issued = await issue_credential(
+                        conn,
+                        store_id=store.id,
+                        base_url=settings.base_url,
+                        scopes=[s.strip() for s in args.scopes.split(",") if s.strip()],
+                        key=args.key,
+                        secret=args.secret,
+                        label=args.label or "",
+                        expires_at=_expiry(args.expires),
+                    )
+                    details = {"scopes": list(issued.scopes), "expires_at": args.expires}
+                    target = {"key": issued.key}
+                    await audit.record(
+                        conn, store.id, audit.cli_actor(), audit.Action.CREDENTIAL_CREATE, target, details
+                    )
                 print(f"key:     {issued.key}\nsecret:  {issued.secret}\nscopes:  {','.join(issued.scopes)}")
                 print(f"store:   {store.name}")
                 print("(the secret is shown only now; it is stored hashed)")
@@ -299,8 +310,11 @@ def cmd_credentials(args: argparse.Namespace) -> int:
                     expiry = f"expires {c.expires_at:%Y-%m-%d %H:%M}Z" if c.expires_at else "no expiry"
                     print(f"{c.key}\t{state}\t{','.join(c.scopes)}\t{expiry}\t{c.label}")
             else:
-                if not await stores.revoke_credential(conn, store.id, args.key):
-                    raise SystemExit(f"no active credential {args.key!r} in store {store.name!r}")
+                async with conn.transaction():
+                    if not await stores.revoke_credential(conn, store.id, args.key):
+                        raise SystemExit(f"no active credential {args.key!r} in store {store.name!r}")
+                    target = {"key": args.key}
+                    await audit.record(conn, store.id, audit.cli_actor(), audit.Action.CREDENTIAL_REVOKE, target)
                 print(f"revoked {args.key} (running servers refuse it within LRS_CREDENTIAL_CACHE_SECONDS)")
 
     with _database(Settings.from_env()) as db:
@@ -377,10 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _plugins() -> list[Callable[[Any], None]]:
-    """Subcommands that live with their own modules (simulate, import, export)."""
+    """Subcommands that live with their own modules (simulate, import, export; learners, statements, audit,
+    governance)."""
     from lrs.bulk.cli import register_export, register_import, register_simulate
+    from lrs.governance.cli import REGISTRARS
 
-    return [register_simulate, register_import, register_export]
+    return [register_simulate, register_import, register_export, *REGISTRARS]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ the transaction of the action itself, so an action and its entry commit (or roll
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,14 @@ class Action(StrEnum):
     OPT_OUT_REMOVE = "analytics.opt_in"
     MODEL_ACTIVATE = "model.activate"
     AUDIT_EXPORT = "audit.export"
+
+
+def cli_actor() -> str:
+    """How the log names a command-line user: `cli:<OS user>`."""
+    try:
+        return f"{CLI_ACTOR}:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return CLI_ACTOR
 
 
 def actor_of(principal: Principal) -> str:
