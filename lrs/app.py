@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from lrs import __version__
-from lrs.api import about, alternate, statements
+from lrs.api import about, alternate, analytics, analytics_params, statements
 from lrs.api.deps import provide_pool, provide_principal, provide_settings, provide_xapi_version
 from lrs.api.errors import EXCEPTION_HANDLERS
 from lrs.errors import LRSError
@@ -54,9 +54,11 @@ async def add_version_header(message: Message, scope: Scope) -> None:
 
 
 class LRSApp(Litestar):
-    """Litestar, plus the 1.0.3 alternate request syntax rewritten before routing (it changes the method)."""
+    """Litestar, plus two rewrites before routing: the 1.0.3 alternate request syntax (it changes the method), and
+    `/analytics/` paths routed undecoded (their course and learner segments are URL-encoded IRIs)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        scope = analytics_params.route_on_raw_path(scope)  # type: ignore[arg-type,assignment]
         if alternate.is_alternate(scope):  # type: ignore[arg-type]
             settings: Settings = self.state.settings
             try:
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *profile.ROUTES,
         admin.AdminController,
         governance.GovernanceController,
+        *analytics.routers(),
     ]
 
     return LRSApp(

@@ -34,7 +34,7 @@ EXPECTED: dict[str, set[Permission]] = {
     "state": {P.STATE_READ, P.STATE_WRITE},
     "profile": {P.PROFILE_READ, P.PROFILE_WRITE},
     "define": {P.DEFINE, P.ACTIVITIES_READ},
-    "analytics": {P.ANALYTICS_READ},
+    "analytics": {P.ANALYTICS_READ, P.ANALYTICS_WRITE},
     "admin": {P.ADMIN},
 }
 

@@ -14,7 +14,8 @@ table that says which held scopes grant which permission:
     activities:read       statements/read, all/read, all, define   (definitions come from statements)
     agents:read           statements/read, all/read, all
     define                define, all                     (stored statements update canonical definitions)
-    analytics:read        analytics
+    analytics:read        analytics                       (insights API reads)
+    analytics:write       analytics                       (course settings, training, feedback, interventions)
     admin                 admin                           (stores and credentials)
 
 `all` is unrestricted xAPI access; analytics and administration are granted only by their own scopes.
@@ -55,6 +56,7 @@ class Permission(StrEnum):
     AGENTS_READ = "agents:read"
     DEFINE = "define"
     ANALYTICS_READ = "analytics:read"
+    ANALYTICS_WRITE = "analytics:write"
     ADMIN = "admin"
 
 
@@ -76,6 +78,7 @@ POLICY: dict[Permission, frozenset[Scope]] = {
     Permission.AGENTS_READ: frozenset({_S.STATEMENTS_READ, _S.ALL_READ, _S.ALL}),
     Permission.DEFINE: frozenset({_S.DEFINE, _S.ALL}),
     Permission.ANALYTICS_READ: frozenset({_S.ANALYTICS}),
+    Permission.ANALYTICS_WRITE: frozenset({_S.ANALYTICS}),
     Permission.ADMIN: frozenset({_S.ADMIN}),
 }
 
