@@ -14,6 +14,7 @@ import pytest
 from analytics.simulator import SimulationConfig, plan_offerings, simulate
 from lrs.settings import Settings
 from lrs.store import analytics_write as db
+from lrs.store.statements import store_statements
 from lrs.xapi import parse_statements
 from tests.conftest import StoreContext, make_store
 from tests.test_engine_common import SOFT_GATE, configure, count, load, present, worker_ctx
@@ -134,7 +135,7 @@ async def test_a_worker_killed_mid_scoring_writes_nothing_and_its_rerun_everythi
         pool, store_id, cohort.running, {"bands": {"moderate": 0.001, "high": 0.002}, "holdout_share": 0.5}
     )
     before = await _counts(pool, store_id)
-    real = scoring.store_statements
+    real = store_statements
 
     async def dies_before_commit(*args: Any, **kwargs: Any) -> Any:
         await real(*args, **kwargs)

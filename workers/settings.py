@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 from arq import cron
+from arq.cron import CronJob
 from arq.worker import func
 
 from lrs.queue import NEW_STATEMENTS_JOB, SCORE_COURSES_JOB, TRAIN_MODELS_JOB, redis_settings
@@ -29,6 +31,14 @@ CRON_JOBS = [
     cron(jobs.nightly_training, hour=2, minute=30, second=0, keep_result=0, timeout=300),
     *governance.CRON_JOBS,
 ]
+
+
+def cron_jobs() -> list[CronJob]:
+    """Fresh copies of the schedules for one worker: arq keeps a schedule's next run time on the object, so a
+    second worker in the same process (tests, a restarted `lrs dev` worker) would skip its start-up sweep."""
+    return [dataclasses.replace(job, next_run=None) for job in CRON_JOBS]
+
+
 POLL_DELAY = 0.1
 """Seconds between queue polls: short, so a debounced scoring starts soon after its delay (freshness)."""
 
@@ -67,7 +77,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         raise RuntimeError("LRS_REDIS_URL is not set")
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": cron_jobs(),
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": redis_settings(settings.redis_url),
