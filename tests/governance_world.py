@@ -14,6 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import msgspec
@@ -145,6 +146,11 @@ async def _analytics(pool: asyncpg.Pool, store_id: int) -> None:
     """Analytics rows as the engine writes them: events derived from the stored statements, then labels,
     insights (with feedback), interventions and alerts for Ann and Bob."""
     async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO analytics_courses (store_id, course_id, name) VALUES ($1, $2, 'Governance 101')",
+            store_id,
+            COURSE,
+        )
         rows = await conn.fetch(
             "SELECT seq, payload::text FROM statements WHERE store_id = $1 AND NOT voided", store_id
         )
@@ -191,6 +197,27 @@ async def _analytics(pool: asyncpg.Pool, store_id: int) -> None:
 
 
 # -- probes ------------------------------------------------------------------------------------------------------
+
+
+ANALYTICS_VIEWS = (
+    f"/analytics/courses/{quote(COURSE, safe='')}/at-risk",
+    f"/analytics/courses/{quote(COURSE, safe='')}/at-risk/export?format=ndjson",
+    f"/analytics/courses/{quote(COURSE, safe='')}/overview",
+    f"/analytics/courses/{quote(COURSE, safe='')}/overview/export?format=ndjson",
+    "/analytics/courses",
+    "/analytics/interventions",
+    "/analytics/feedback",
+    f"/analytics/learners/{quote(ANN_KEY, safe='')}/timeline",
+)
+
+
+async def analytics_views(client: Client, store: StoreContext) -> dict[str, str]:
+    """What the insights endpoints answer (status and body) in this store."""
+    views = {}
+    for path in ANALYTICS_VIEWS:
+        response = await client.get(path, headers=store.headers())
+        views[path] = f"{response.status_code} {response.text}"
+    return views
 
 
 async def store_tables(pool: asyncpg.Pool) -> list[str]:

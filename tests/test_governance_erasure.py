@@ -25,6 +25,7 @@ from tests.governance_world import (
     BOB_KEY,
     QUIZ,
     World,
+    analytics_views,
     build_world,
     everything_stored,
     traces_of_ann,
@@ -97,12 +98,19 @@ async def assert_no_trace_of_ann(client: Client, pool: asyncpg.Pool, world: Worl
     bob_files = {name: bob_archive.read(name).decode(errors="replace") for name in bob_archive.namelist()}
     assert traces_of_ann(bob_files) == {}
     assert traces_of_ann(await everything_stored(pool, store.id)) == {}
+    views = await analytics_views(client, store)
+    timeline = next(path for path in views if "/timeline" in path)
+    assert views.pop(timeline).startswith("404 ")  # (its message only echoes the key asked for)
+    assert all(v.startswith("200 ") for v in views.values()), views
+    assert traces_of_ann(views) == {}
 
 
 async def test_erasure_by_deletion_leaves_no_trace_and_keeps_the_other_learners_data(
     client: Client, pool: asyncpg.Pool, world: World
 ) -> None:
     store, ids = world.store, world.ids
+    views_before = traces_of_ann(await analytics_views(client, store))
+    assert any("/at-risk" in path for path in views_before) and any("/timeline" in path for path in views_before)
     bob_alone_before = await get_one(client, store, ids["bob_alone"])
     bob_state_before = await client.get(
         "/xapi/activities/state",
