@@ -14,6 +14,7 @@ import pytest
 from analytics.simulator import SimulationConfig, plan_offerings, simulate
 from lrs.settings import Settings
 from lrs.store import analytics_write as db
+from lrs.store import governance
 from lrs.store.statements import store_statements
 from lrs.xapi import parse_statements
 from tests.conftest import StoreContext, make_store
@@ -282,3 +283,21 @@ async def test_an_api_scoring_job_as_of_a_past_time_runs_once(cohort: Cohort, po
     assert at_past == course["scored"]
     again = await jobs.score_courses(cohort.ctx, store_id, str(job))
     assert again["courses"][0]["insights"] == 0 and again["courses"][0]["statements"] == 0
+
+
+async def test_opted_out_learners_get_no_insight(cohort: Cohort, pool: asyncpg.Pool) -> None:
+    store_id = cohort.store.id
+    learner = sorted(cohort.first_levels)[0]
+    async with pool.acquire() as conn:
+        await governance.add_opt_out(conn, store_id, learner)
+    try:
+        moment = present().timestamp() - 2 * 86400
+        result = await jobs.score_courses(cohort.ctx, store_id, course_id=cohort.running, as_of=moment)
+        assert result["courses"][0]["insights"] > 0
+        query = (
+            "SELECT count(*) FROM analytics_insights WHERE store_id = $1 AND learner = $2 AND as_of = to_timestamp($3)"
+        )
+        assert await count(pool, query, store_id, learner, moment) == 0
+    finally:
+        async with pool.acquire() as conn:
+            await governance.remove_opt_out(conn, store_id, [learner])

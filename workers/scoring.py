@@ -31,7 +31,9 @@ from analytics.pipeline.ids import alert_statement_id
 from analytics.pipeline.ingest import decode_event
 from analytics.predictors import TrainedModel
 from analytics.training import score_course
+from lrs.governance.opt_out import OptOuts
 from lrs.store import analytics_write as db
+from lrs.store import governance
 from lrs.store.db import in_transaction
 from lrs.store.statements import store_statements
 from lrs.xapi import parse_statements
@@ -40,6 +42,12 @@ log = logging.getLogger("lrs.worker")
 
 INSIGHT_VERSION = "2.0.0"
 """The xAPI version the engine writes its statements in."""
+
+
+async def opt_outs(conn: asyncpg.Connection, store_id: int) -> OptOuts:
+    """The learners the engine must not train on, score or say anything about (governance opt-outs)."""
+    store_wide, learners = await governance.opted_out(conn, store_id)
+    return OptOuts(store_wide, frozenset(learners))
 
 
 class ModelCache:
@@ -108,7 +116,8 @@ async def _load(pool: asyncpg.Pool, store_id: int, course: str, as_of: float, mo
         changed_at = row.changed_at
         blobs = await db.course_events(conn, store_id, course)
         active = await models.active(conn, store_id)
-    events = [decode_event(b) for b in blobs]
+        excluded = await opt_outs(conn, store_id)
+    events = [e for e in map(decode_event, blobs) if not excluded.excludes(e.learner)]
     config = config_or_default(settings, row.settings, where=f"course {course}")
     others = [CourseDates(r.course_id, r.start_at, r.end_at, r.inferred_start, r.inferred_end) for r in rows]
     inferred = inferred_dates(course, events)

@@ -19,6 +19,7 @@ from analytics.pipeline.ingest import decode_event
 from analytics.pipeline.learning import TrainingOutcome, ended, ended_count, label_courses, train_store
 from lrs.store import analytics_write as db
 from lrs.store.db import in_transaction
+from workers.scoring import opt_outs
 
 log = logging.getLogger("lrs.worker")
 
@@ -39,13 +40,14 @@ async def load_history(pool: asyncpg.Pool, store_id: int, now: float) -> StoreHi
     async with pool.acquire() as conn:
         settings = await db.store_settings(conn, store_id)
         rows = await db.course_rows(conn, store_id)
+        excluded = await opt_outs(conn, store_id)
     config = config_or_default(settings, where=f"store {store_id}")
     dates: dict[str, CourseDates] = {}
     events: dict[str, list[Event]] = {}
     for row in rows:
         async with pool.acquire() as conn:
             blobs = await db.course_events(conn, store_id, row.course_id)
-        course_events = [decode_event(b) for b in blobs]
+        course_events = [e for e in map(decode_event, blobs) if not excluded.excludes(e.learner)]
         start, end = inferred_dates(row.course_id, course_events)
         dates[row.course_id] = CourseDates(row.course_id, row.start_at, row.end_at, start, end)
         events[row.course_id] = course_events
