@@ -29,6 +29,7 @@ from analytics.predictors import TrainedModel
 from analytics.simulator import Offering, SimulationConfig, plan_offerings, simulate_offering
 from analytics.targets import Label, generate_labels
 from analytics.training import score_course
+from tests.conftest import StoreContext, make_store
 
 HOLDOUT_SHARE = 0.3
 
@@ -269,3 +270,9 @@ def quantile(values: list[float], p: float) -> float:
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+async def seeded_store(pool: asyncpg.Pool) -> tuple[StoreContext, Cohort]:
+    """A fresh store (all scopes) holding a seeded cohort: each test module seeds its own, so none interfere."""
+    store = await make_store(pool)
+    return store, await seed(pool, store.id)

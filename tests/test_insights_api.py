@@ -20,7 +20,7 @@ from analytics.courses import WEEK
 from analytics.vocabulary import Family
 from lrs.store import analytics_summary
 from tests.conftest import StoreContext, make_store
-from tests.insights_cohort import Cohort, quantile, seed
+from tests.insights_cohort import Cohort, quantile, seeded_store
 
 Client = AsyncTestClient[Any]
 
@@ -36,8 +36,7 @@ def epoch(text: str) -> float:
 
 @pytest.fixture(scope="module")
 async def seeded(pool: asyncpg.Pool) -> tuple[StoreContext, Cohort]:
-    store = await make_store(pool)
-    return store, await seed(pool, store.id)
+    return await seeded_store(pool)
 
 
 async def test_courses_are_listed_with_counts_and_paged(client: Client, seeded: tuple[StoreContext, Cohort]) -> None:

@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -187,3 +188,96 @@ async def test_read_mine_sees_only_statements_with_its_own_authority(client: Cli
 
     everything = (await client.get("/xapi/statements", headers=context.headers())).json()["statements"]
     assert {s["id"] for s in everything} == set(ids.values())
+
+
+# --- insights API ------------------------------------------------------------------------------------------------
+
+
+async def _analytics_of_a(pool: asyncpg.Pool, store_id: int) -> dict[str, Any]:
+    """One course with an event, an insight, feedback, an intervention, a model and a job, written for store A."""
+    learner = "mbox:mailto:alice-tenancy@example.com"
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO analytics_courses (store_id, course_id, name) VALUES ($1, $2, 'Secret course of store A')",
+            store_id,
+            ACTIVITY,
+        )
+        await conn.execute(
+            "INSERT INTO analytics_events (store_id, course_id, statement_seq, learner, ts, family, action, activity, "
+            "event) VALUES ($1, $2, 1, $3, now(), 'content', 'viewed', $2, '\\x90')",
+            store_id,
+            ACTIVITY,
+            learner,
+        )
+        model = await conn.fetchval(
+            "INSERT INTO analytics_models (store_id, kind, cut_key, version, trained_on, metrics, gate, "
+            "feature_columns, artifact) VALUES ($1, 'logistic', 'week-2', 'v', '{}', '{}', '{}', '{}', '\\x00') "
+            "RETURNING id",
+            store_id,
+        )
+        insight = await conn.fetchval(
+            "INSERT INTO analytics_insights (store_id, course_id, learner, as_of, model_id, risk, level) "
+            "VALUES ($1, $2, $3, now(), $4, 0.9, 'high') RETURNING id",
+            store_id,
+            ACTIVITY,
+            learner,
+            model,
+        )
+        await conn.execute(
+            "INSERT INTO analytics_feedback (store_id, insight_id, kind) VALUES ($1, $2, 'useful')", store_id, insight
+        )
+        await conn.execute(
+            "INSERT INTO analytics_interventions (store_id, course_id, learner, kind, source) "
+            "VALUES ($1, $2, $3, 'email', 'instructor')",
+            store_id,
+            ACTIVITY,
+            learner,
+        )
+        job = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO analytics_jobs (store_id, id, kind) VALUES ($1, $2, 'train_models')", store_id, job
+        )
+    return {"learner": learner, "model": model, "insight": insight, "job": job}
+
+
+async def test_insights_of_a_are_invisible_to_b(client: Client, pool: asyncpg.Pool) -> None:
+    a, b = await make_store(pool), await make_store(pool)
+    ids = await _analytics_of_a(pool, a.id)
+    course = quote(ACTIVITY, safe="")
+    learner = quote(ids["learner"], safe="")
+    in_a = await client.get(f"/analytics/courses/{course}/at-risk", headers=a.headers())
+    assert [r["learner"] for r in in_a.json()["items"]] == [ids["learner"]]  # the data exists, in A
+    for path in (
+        f"/analytics/courses/{course}",
+        f"/analytics/courses/{course}/overview",
+        f"/analytics/courses/{course}/at-risk",
+        f"/analytics/courses/{course}/at-risk/export",
+        f"/analytics/learners/{learner}/timeline",
+        f"/analytics/models/{ids['model']}",
+        f"/analytics/insights/{ids['insight']}",
+        f"/analytics/jobs/{ids['job']}",
+    ):
+        response = await client.get(path, headers=b.headers())
+        assert response.status_code == 404, path
+        assert "Secret" not in response.text
+    for path in ("/analytics/courses", "/analytics/models", "/analytics/feedback", "/analytics/interventions"):
+        response = await client.get(path, headers=b.headers())
+        assert response.status_code == 200 and response.json()["items"] == [], path
+    impact = (await client.get("/analytics/interventions/impact", headers=b.headers())).json()["impact"]
+    assert impact["treated"]["n"] == 0 and impact["control"]["n"] == 0
+    feedback = await client.post(f"/analytics/insights/{ids['insight']}/feedback", json={"kind": "useful"},
+                                 headers=b.headers())  # fmt: skip
+    assert feedback.status_code == 404
+    for action in ("activate", "deactivate"):
+        response = await client.post(f"/analytics/models/{ids['model']}/{action}", params={"force": "true"}
+                                     if action == "activate" else {}, headers=b.headers())  # fmt: skip
+        assert response.status_code == 404
+    record = {"course": ACTIVITY, "learner": ids["learner"], "kind": "email"}
+    assert (await client.post("/analytics/interventions", json=record, headers=b.headers())).status_code == 404
+    assert (await client.post("/analytics/score", params={"course": ACTIVITY}, headers=b.headers())).status_code == 404
+    # B configuring a course of the same IRI creates B's own, leaving A's alone.
+    assert (
+        await client.put(f"/analytics/courses/{course}", json={"name": "B's"}, headers=b.headers())
+    ).status_code == 201
+    mine = (await client.get(f"/analytics/courses/{course}", headers=a.headers())).json()
+    assert mine["course"]["name"] == "Secret course of store A"

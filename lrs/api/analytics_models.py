@@ -126,8 +126,8 @@ def logistic_importances(artifact: bytes) -> list[FeatureImportance] | None:
         return None
     coefficients = model.estimator.named_steps["model"].coef_[0]
     found = []
-    for name, value in zip(model.columns, coefficients, strict=True):
-        weight = float(value)
+    weights = sorted(zip(model.columns, (float(v) for v in coefficients), strict=True), key=lambda item: -abs(item[1]))
+    for name, weight in weights:
         if not math.isfinite(weight):
             continue
         spec = SPECS.get(name)
@@ -139,7 +139,7 @@ def logistic_importances(artifact: bytes) -> list[FeatureImportance] | None:
                 description=spec.description if spec else None,
             )
         )
-    return sorted(found, key=lambda f: -f.importance)
+    return found
 
 
 async def importances(
