@@ -7,8 +7,9 @@ The same keyed hash is the "learner reference" in the audit log.
 
 The rewrite replaces every Agent object carrying the learner's IFI (actor, object, authority, instructor,
 team, context agents and groups, group members, SubStatement parts) by the pseudonymous Agent, then replaces
-the learner's distinctive strings and names wherever they occur (results, extensions, descriptions). Activity,
-verb and statement ids (`id` values) are identifiers of other things and are left as they are. Attachments
+the learner's distinctive strings and names wherever they occur (results, extensions, descriptions, group
+names). Identifiers of other things are left as they are: activity, verb and statement ids, and the IFIs of
+other agents (an address differing from the learner's in the case of its local part names another agent). Attachments
 whose content cannot be inspected go: every attachment of the learner's own statements, and the JWS
 signature (which embeds the original statement) of any statement.
 """
@@ -32,6 +33,8 @@ KEY_BYTES = 32
 # Agent positions inside a context object, with whether the position holds a list of {"agent"/"group": ...}.
 _CONTEXT_AGENTS = ("instructor", "team")
 _CONTEXT_LISTS = (("contextAgents", "agent"), ("contextGroups", "group"))
+# Values that identify something else (activities, verbs, statements, other agents): never rewritten as text.
+_IDENTIFIER_KEYS = frozenset({"id", "mbox", "mbox_sha1sum", "openid"})
 
 
 def new_key() -> bytes:
@@ -128,10 +131,12 @@ class Rewriter:
 
     def _strings(self, value: Any, key: str | None = None) -> Any:
         if isinstance(value, str):
-            return value if key == "id" else self._text(value)
+            return value if key in _IDENTIFIER_KEYS else self._text(value)
         if isinstance(value, list):
             return [self._strings(item) for item in value]
         if isinstance(value, dict):
+            if key == "account":  # another agent's identifier (the learner's own was replaced whole)
+                return value
             return {k: self._strings(v, k) for k, v in value.items()}
         return value
 
