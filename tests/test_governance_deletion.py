@@ -153,7 +153,8 @@ async def age(pool: asyncpg.Pool, store_id: int, days: int) -> None:
         await conn.execute("UPDATE statements SET stored = stored - $2::interval WHERE store_id = $1", store_id, shift)
         for table, column in (("analytics_events", "ts"), ("analytics_insights", "as_of"),
                               ("analytics_interventions", "created"), ("analytics_labels", "decided_at")):  # fmt: skip
-            await conn.execute(f"UPDATE {table} SET {column} = {column} - $2::interval WHERE store_id = $1", store_id, shift)
+            sql = f"UPDATE {table} SET {column} = {column} - $2::interval WHERE store_id = $1"
+            await conn.execute(sql, store_id, shift)
 
 
 async def add_insights(pool: asyncpg.Pool, store_id: int, learners: list[str]) -> None:

@@ -16,15 +16,17 @@ from typing import IO, Annotated, Any
 import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK
 
 from lrs.api.admin import SECURITY, admin_of
+from lrs.api.deps import provide_authenticator
 from lrs.errors import BadRequest, NotFound, ValidationError
 from lrs.governance import audit, deletion, erasure, export, manage
 from lrs.governance.policy import SETTING_NAMES, GovernanceSettings
+from lrs.security.authn import Authenticator
 from lrs.security.principal import Principal
 from lrs.settings import Settings
 from lrs.store import governance as governance_store
@@ -103,6 +105,7 @@ class GovernanceController(Controller):
     path = "/admin/stores/{store:str}"
     tags = ["Learner data rights and governance"]
     security = SECURITY
+    dependencies = {"authenticator": Provide(provide_authenticator, sync_to_thread=False)}
 
     @get("/governance", summary="The store's governance settings (erasure policy, retention, analytics opt-out)")
     async def get_settings(
@@ -168,6 +171,7 @@ class GovernanceController(Controller):
         principal: NamedDependency[Principal],
         pool: NamedDependency[asyncpg.Pool],
         settings: NamedDependency[Settings],
+        authenticator: NamedDependency[Authenticator],
         data: JSONBody[EraseBody],
         store: StoreName,
     ) -> Response[erasure.ErasureReport]:
@@ -184,6 +188,9 @@ class GovernanceController(Controller):
                 base_url=settings.base_url,
                 dry_run=data.dry_run,
             )
+        if not data.dry_run:
+            for key in report.credentials_pseudonymised:
+                authenticator.forget(key)  # its cached authority was the learner
         return Response(report, status_code=HTTP_200_OK)
 
     @post("/statements/delete", summary="Delete statements by id or stored-time range (dry_run counts only)")

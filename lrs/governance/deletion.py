@@ -116,14 +116,15 @@ async def _counted(conn: asyncpg.Connection, store_id: int, chosen: Selection) -
 async def _deleted(conn: asyncpg.Connection, store_id: int, chosen: Selection, batch: int) -> StatementCounts:
     total = StatementCounts()
 
-    async def one_batch(conn: asyncpg.Connection) -> int:
+    async def one_batch(conn: asyncpg.Connection) -> tuple[int, StatementCounts]:
         seqs = await store.next_selected(conn, store_id, chosen, batch)
-        total.add(await store.delete_statements(conn, store_id, seqs))
-        return len(seqs)
+        return len(seqs), await store.delete_statements(conn, store_id, seqs)
 
-    while await _tx.run(conn, one_batch) == batch:
-        pass
-    return total
+    while True:
+        selected, counts = await _tx.run(conn, one_batch)  # counted once committed (a retried batch counts once)
+        total.add(counts)
+        if selected < batch:
+            return total
 
 
 async def apply_retention(

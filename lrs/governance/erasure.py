@@ -7,7 +7,8 @@
   get extracted columns and relation rows to match; attachments that no statement references any more go.
 - Documents (State, Agent Profile) keyed by the learner are deleted: their content cannot be inspected.
 - Credentials whose authority is the learner get the pseudonym as authority (the statements they stored are
-  rewritten the same way, so `statements/read/mine` keeps working).
+  rewritten the same way, so `statements/read/mine` keeps working); the report names them, so that the API can
+  drop them from its credential cache at once.
 - Analytics: every row of every `(store_id, learner)` table about the learner (events, labels, insights,
   interventions, alerts, opt-outs, and tables added later), the feedback on their insights, and mentions of them
   in other learners' analytics rows (an instructor's key inside an event, an alert's details) are replaced.
@@ -45,7 +46,8 @@ class ErasureReport(msgspec.Struct, kw_only=True):
     statements_pseudonymised: int = 0
     attachments_deleted: int = 0
     documents_deleted: int = 0
-    credentials_pseudonymised: int = 0
+    credentials_pseudonymised: list[str] = msgspec.field(default_factory=list)
+    """Keys of the credentials whose authority was the learner (now their pseudonym)."""
     analytics_rows_deleted: dict[str, int] = msgspec.field(default_factory=dict)
     analytics_rows_rewritten: int = 0
 
@@ -177,14 +179,16 @@ def _replace_keys(value: Any, keys: set[str], new: str) -> Any:
     return value
 
 
-async def _credentials(conn: asyncpg.Connection, store_id: int, rewriter: Rewriter) -> int:
+async def _credentials(conn: asyncpg.Connection, store_id: int, rewriter: Rewriter) -> list[str]:
     changed = []
-    for credential_id, authority in await store.credential_authorities(conn, store_id):
+    keys = []
+    for credential_id, key, authority in await store.credential_authorities(conn, store_id):
         replaced = rewriter.agent(msgspec.json.decode(msgspec.json.encode(authority)))
         if replaced != authority:
             changed.append((credential_id, replaced))
+            keys.append(key)
     await store.set_credential_authorities(conn, store_id, changed)
-    return len(changed)
+    return keys
 
 
 async def _analytics(

@@ -194,9 +194,10 @@ async def delete_learner_documents(conn: asyncpg.Connection, store_id: int, keys
     return len(await conn.fetch(q(FILE, "delete_learner_documents"), store_id, list(keys)))
 
 
-async def credential_authorities(conn: asyncpg.Connection, store_id: int) -> list[tuple[int, dict[str, Any]]]:
+async def credential_authorities(conn: asyncpg.Connection, store_id: int) -> list[tuple[int, str, dict[str, Any]]]:
+    """(id, key, authority) of every credential of the store."""
     rows = await conn.fetch(q(FILE, "credentials_of_store"), store_id)
-    return [(r["id"], msgspec.json.decode(r["authority"])) for r in rows]
+    return [(r["id"], r["key"], msgspec.json.decode(r["authority"])) for r in rows]
 
 
 async def set_credential_authorities(

@@ -110,7 +110,7 @@ ORDER BY kind, activity_id, registration, document_id;
 DELETE FROM documents WHERE store_id = $1 AND agent_ifi = ANY($2::text[]) RETURNING kind;
 
 -- name: credentials_of_store
-SELECT id, authority::text FROM credentials WHERE store_id = $1 ORDER BY id;
+SELECT id, key, authority::text FROM credentials WHERE store_id = $1 ORDER BY id;
 
 -- name: set_credential_authorities
 UPDATE credentials c SET authority = u.authority::jsonb
