@@ -40,6 +40,7 @@ from lrs.store import analytics_read as reads
 from lrs.store import analytics_summary as summaries
 from lrs.store.analytics_read import (
     AtRiskRow,
+    CourseHead,
     CourseRow,
     InterventionRow,
     LearnerWeek,
@@ -144,7 +145,16 @@ class CourseSettingsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-async def known_course(conn: asyncpg.Connection, store_id: int, course_id: str) -> CourseRow:
+async def known_course(conn: asyncpg.Connection, store_id: int, course_id: str) -> CourseHead:
+    """The course, or 404 naming the `course` parameter."""
+    head = await reads.course_head(conn, store_id, course_id)
+    if head is None:
+        raise NotFound(f"this store has no course {course_id!r}", path="course")
+    return head
+
+
+async def course_row(conn: asyncpg.Connection, store_id: int, course_id: str) -> CourseRow:
+    """The course with its counts, or 404 naming the `course` parameter."""
     row = await reads.course(conn, store_id, course_id)
     if row is None:
         raise NotFound(f"this store has no course {course_id!r}", path="course")
@@ -199,7 +209,7 @@ class CoursesController(Controller):
         only(request, ())
         course_id = course_segment(course)
         async with connection(pool) as conn:
-            row = await known_course(conn, principal.store_id, course_id)
+            row = await course_row(conn, principal.store_id, course_id)
             store = await reads.store_settings(conn, principal.store_id)
         await _fill_summaries(pool, principal.store_id, [row], store)
         config = engine_config(store, row.settings)
@@ -233,7 +243,7 @@ class CoursesController(Controller):
             created = await actions.upsert_course(
                 conn, principal.store_id, course_id, name=data.name, start=start, end=end, settings=data.settings
             )
-            row = await known_course(conn, principal.store_id, course_id)
+            row = await course_row(conn, principal.store_id, course_id)
             return created, CourseDetail(course=row, effective_settings=msgspec.to_builtins(config))
 
         created, detail = await in_transaction(pool, save)
@@ -412,8 +422,8 @@ def _with_engagement(weeks: list[LearnerWeek], risk: list[RiskPoint], start: dat
 
 
 async def course_timeline(conn: asyncpg.Connection, store_id: int, learner: str, course_id: str) -> CourseTimeline:
-    row = await reads.course(conn, store_id, course_id)
-    start = row.start if row is not None else None
+    head = await reads.course_head(conn, store_id, course_id)
+    start = head.start if head is not None else None
     if start is None:
         first = await reads.learner_first_event(conn, store_id, learner, course_id)
         start = None if first is None else first.replace(hour=0, minute=0, second=0, microsecond=0)

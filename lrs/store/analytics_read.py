@@ -105,11 +105,24 @@ async def course(conn: asyncpg.Connection, store_id: int, course_id: str) -> Cou
     return _course(rows[0]) if rows else None
 
 
-async def course_known(conn: asyncpg.Connection, store_id: int, course_id: str) -> bool:
-    """A course exists when it is configured or has events (the engine may not have recorded it yet)."""
-    if await course(conn, store_id, course_id) is not None:
-        return True
-    return bool(await conn.fetchval(q("analytics_read", "course_has_events"), store_id, course_id))
+class CourseHead(msgspec.Struct, kw_only=True):
+    """What identifies and configures a course, without counts."""
+
+    id: str
+    name: str | None
+    start: datetime | None
+    end: datetime | None
+    settings: dict[str, Any]
+
+
+async def course_head(conn: asyncpg.Connection, store_id: int, course_id: str) -> CourseHead | None:
+    """The course, or None when this store has no such course (the engine records every course it sees)."""
+    r = await conn.fetchrow(q("analytics_read", "course_head"), store_id, course_id)
+    if r is None:
+        return None
+    return CourseHead(
+        id=r["course_id"], name=r["name"], start=r["start_at"], end=r["end_at"], settings=_json(r["settings"], {})
+    )
 
 
 async def store_settings(conn: asyncpg.Connection, store_id: int) -> dict[str, Any]:

@@ -30,9 +30,6 @@ WHERE c.store_id = $1
 ORDER BY c.course_id
 LIMIT $3;
 
--- name: course_has_events
-SELECT EXISTS (SELECT 1 FROM analytics_events WHERE store_id = $1 AND course_id = $2);
-
 -- name: store_settings
 SELECT settings::text AS settings FROM stores WHERE id = $1;
 
@@ -118,26 +115,29 @@ WHERE store_id = $1 AND course_id = $2;
 
 -- name: at_risk_page
 -- Current insights of course $2 by risk (highest first, then learner), from the cursor ($5, $6) on, filtered by
--- the minimum risk $3 and levels $4; with the hold-out flag and the interventions received so far.
-SELECT c.learner, c.risk, c.level, c.engagement, c.as_of, c.insight_id,
+-- the minimum risk $3 and levels $4; with the hold-out flag and the interventions received so far. The page is
+-- cut first, so the insight details and intervention counts are read for its rows only.
+WITH page AS (
+    SELECT c.learner, c.risk, c.level, c.engagement, c.as_of, c.insight_id
+    FROM analytics_insights_current AS c
+    WHERE c.store_id = $1 AND c.course_id = $2
+      AND c.risk >= $3
+      AND ($4::text[] IS NULL OR c.level = ANY($4::text[]))
+      AND ($5::float8 IS NULL OR c.risk < $5 OR (c.risk = $5 AND c.learner > $6))
+    ORDER BY c.risk DESC, c.learner
+    LIMIT $7
+)
+SELECT p.learner, p.risk, p.level, p.engagement, p.as_of, p.insight_id,
        i.model_id, i.cut_key, i.factors::text AS factors, i.interventions::text AS interventions,
-       i.statement_id,
-       EXISTS (
-           SELECT 1 FROM analytics_interventions AS h
-           WHERE h.store_id = $1 AND h.course_id = $2 AND h.learner = c.learner AND h.source = 'holdout'
-       ) AS holdout,
-       (
-           SELECT count(*) FROM analytics_interventions AS t
-           WHERE t.store_id = $1 AND t.course_id = $2 AND t.learner = c.learner AND t.source <> 'holdout'
-       ) AS received
-FROM analytics_insights_current AS c
-JOIN analytics_insights AS i ON i.store_id = c.store_id AND i.id = c.insight_id
-WHERE c.store_id = $1 AND c.course_id = $2
-  AND c.risk >= $3
-  AND ($4::text[] IS NULL OR c.level = ANY($4::text[]))
-  AND ($5::float8 IS NULL OR c.risk < $5 OR (c.risk = $5 AND c.learner > $6))
-ORDER BY c.risk DESC, c.learner
-LIMIT $7;
+       i.statement_id, coalesce(t.holdout, false) AS holdout, coalesce(t.received, 0) AS received
+FROM page AS p
+JOIN analytics_insights AS i ON i.store_id = $1 AND i.id = p.insight_id
+LEFT JOIN LATERAL (
+    SELECT bool_or(v.source = 'holdout') AS holdout, count(*) FILTER (WHERE v.source <> 'holdout') AS received
+    FROM analytics_interventions AS v
+    WHERE v.store_id = $1 AND v.course_id = $2 AND v.learner = p.learner
+) AS t ON true
+ORDER BY p.risk DESC, p.learner;
 
 -- name: learner_courses
 -- The courses learner $2 has events or insights in.
@@ -264,3 +264,10 @@ WHERE store_id = $1 AND id = $2;
 -- name: learner_in_course
 SELECT EXISTS (SELECT 1 FROM analytics_events WHERE store_id = $1 AND learner = $2 AND course_id = $3)
     OR EXISTS (SELECT 1 FROM analytics_insights_current WHERE store_id = $1 AND learner = $2 AND course_id = $3);
+
+-- name: course_head
+-- A course's name, effective calendar and settings, without any counts (cheap: for checks and headers).
+SELECT course_id, name, coalesce(start_at, inferred_start) AS start_at, coalesce(end_at, inferred_end) AS end_at,
+       settings::text AS settings
+FROM analytics_courses
+WHERE store_id = $1 AND course_id = $2;
