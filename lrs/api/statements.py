@@ -201,7 +201,7 @@ async def _store(
             put_id=put_id,
         )
 
-    batch = await in_transaction(pool, work)
+    batch = await in_transaction(pool, work, generic_plans=True)
     if batch.inserted:
         await request.app.state.hinter.new_statements(principal.store_id)
     return batch
@@ -298,7 +298,7 @@ async def _statement_texts(
     languages: list[str],
 ) -> list[bytes]:
     """Each statement's JSON for the reader: passed through untouched whenever nothing needs to change."""
-    if fmt == "exact" and version.startswith("2."):
+    if fmt == "exact" and (version.startswith("2.") or not any(_may_differ_for_1_0(row.payload) for row in rows)):
         return [row.payload.encode() for row in rows]
     documents = [_decode(row.payload) for row in rows]
     if not version.startswith("2."):
@@ -308,6 +308,16 @@ async def _statement_texts(
         ids = sorted({a for d in documents for a, _ in index_entries(d).activities})
         definitions = await store.activity_definitions(conn, store_id, ids)
     return [_encode(format_statement(d, fmt, languages, definitions)) for d in documents]
+
+
+_V2_MARKERS = ('"version": "2.', '"version":"2.', '"contextAgents"', '"contextGroups"')
+
+
+def _may_differ_for_1_0(payload: str) -> bool:
+    """Whether `present_for_version` might change this stored statement for a 1.0.x reader: only a 2.0 statement
+    or one with 2.0 context keys does, and a statement whose text has none of these markers (PostgreSQL writes
+    `"key": value`) certainly has neither (one that has them only inside a value is merely decoded for nothing)."""
+    return any(marker in payload for marker in _V2_MARKERS)
 
 
 def _http_date(moment: datetime) -> str:

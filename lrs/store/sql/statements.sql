@@ -6,9 +6,10 @@
 -- are stored already (with their payloads, for the conflict check), and which of them earlier voiding statements
 -- target (they are stored as voided). Each id is looked up on its own so that the plan is a primary-key probe
 -- whatever the statistics say about the store. The store's row is locked (key share) for the transaction: the
--- statements' reference to their store, checked once per batch rather than per row. The rest of the
--- transaction runs on cached (generic) plans: its statements have no optional filters for custom plans to fold,
--- and planning the insert anew for every batch cost more than the insert's own index work.
+-- statements' reference to their store, checked once per batch rather than per row. Run it, and the rest of
+-- the write, with generic plans (in_transaction(generic_plans=True)): nothing here has optional filters for a
+-- custom plan to fold, planning the insert anew for every batch cost more than its own index work, and a custom
+-- plan of these lookups scans a whole store that the statistics have not seen yet.
 WITH sequence AS (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS name),
 given AS (
     SELECT g.id,
@@ -18,7 +19,6 @@ given AS (
     FROM unnest($2::uuid[]) AS g (id)
 )
 SELECT (SELECT true FROM stores WHERE id = $1 FOR KEY SHARE) AS store_exists,
-       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
        date_trunc('milliseconds', now()) AS stored,
        (SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
         WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL
@@ -141,19 +141,32 @@ WHERE store_id = $1 AND id = $2 AND voided = $3 AND ($4::text IS NULL OR authori
 SELECT EXISTS (SELECT 1 FROM statements WHERE store_id = $1 AND object_statement_id IS NOT NULL);
 
 -- name: filter_predicate
--- Shared by the direct and the StatementRef queries over alias `s`; folded per call (plan_cache_mode).
-    ($2::text IS NULL OR EXISTS (
-        SELECT 1 FROM statement_agents sa
-        WHERE sa.store_id = $1 AND sa.agent_ifi = $2 AND sa.statement_seq = s.seq
-          AND ($3::text[] IS NULL OR sa.usage = ANY($3::text[]))
-    ))
+-- Shared by the direct and the StatementRef queries over alias `s`; folded per call (plan_cache_mode). The agent
+-- and activity conditions are put in by the caller: a sub-select when the filter is given (which the planner can
+-- drive the query from, e.g. a learner's few statements instead of every statement with the verb; it cannot
+-- under `$2 IS NULL OR EXISTS (...)`), else a condition that only names the unused parameters.
+    /*agent*/
     AND ($4::text IS NULL OR s.verb_id = $4)
-    AND ($5::text IS NULL OR EXISTS (
-        SELECT 1 FROM statement_activities sc
-        WHERE sc.store_id = $1 AND sc.activity_id = $5 AND sc.statement_seq = s.seq
-          AND ($6::text[] IS NULL OR sc.usage = ANY($6::text[]))
-    ))
+    AND /*activity*/
     AND ($7::uuid IS NULL OR s.registration = $7)
+
+-- name: agent_filter
+s.seq IN (
+    SELECT sa.statement_seq FROM statement_agents sa
+    WHERE sa.store_id = $1 AND sa.agent_ifi = $2 AND ($3::text[] IS NULL OR sa.usage = ANY($3::text[]))
+)
+
+-- name: no_agent_filter
+($2::text IS NULL AND $3::text[] IS NULL)
+
+-- name: activity_filter
+s.seq IN (
+    SELECT sc.statement_seq FROM statement_activities sc
+    WHERE sc.store_id = $1 AND sc.activity_id = $5 AND ($6::text[] IS NULL OR sc.usage = ANY($6::text[]))
+)
+
+-- name: no_activity_filter
+($5::text IS NULL AND $6::text[] IS NULL)
 
 -- name: direct_matches
 -- Statements matching the filters themselves, after the cursor, within the stored window.
