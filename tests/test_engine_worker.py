@@ -301,3 +301,21 @@ async def test_opted_out_learners_get_no_insight(cohort: Cohort, pool: asyncpg.P
     finally:
         async with pool.acquire() as conn:
             await governance.remove_opt_out(conn, store_id, [learner])
+
+
+async def test_detector_alerts_are_recorded_once_with_their_statements(cohort: Cohort, pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT a.detector, a.learner, s.payload::text FROM analytics_alerts a"
+            " LEFT JOIN statements s ON s.store_id = a.store_id AND s.id = a.statement_id"
+            " WHERE a.store_id = $1 AND a.course_id = $2",
+            cohort.store.id,
+            cohort.running,
+        )
+    assert rows and {r["detector"] for r in rows} <= {"no-recent-access", "no-teaching-activity", "due-soon-no-attempt"}
+    assert all(r["payload"] is not None for r in rows)  # each alert was said as a statement, in its transaction
+    payloads = [msgspec.json.decode(r["payload"]) for r in rows]
+    parse_statements(msgspec.json.encode(payloads), "2.0.0")
+    assert all(p["verb"]["id"].endswith("/verbs/flagged") for p in payloads)
+    learners = [r["learner"] for r in rows if r["detector"] == "no-recent-access"]
+    assert len(learners) == len(set(learners))  # one alert per learner and period, however often scored

@@ -35,6 +35,9 @@ log = logging.getLogger("lrs.worker")
 FEED_NAME = "analytics"
 MAX_RESCORES = 3
 """A live scoring re-runs at most this often when statements arrive while it works (the sweep does the rest)."""
+FEED_SECONDS = 60.0
+"""Under a constant stream a hint job stops reading after this long, so one store cannot hold a worker slot;
+the sweep goes on from there."""
 STALE_JOB_SECONDS = 3600.0
 """A queued or running automatic training older than this was lost (Redis flushed, worker gone): retry."""
 
@@ -99,18 +102,24 @@ async def _debounce(ctx: dict[str, Any], store_id: int, courses: Sequence[str]) 
 
 
 async def process_new_statements(ctx: dict[str, Any], store_id: int) -> int:
-    """Catch one store up with its new statements, then schedule scoring of the courses they changed.
+    """Catch one store up with its new statements, scheduling scoring of the courses they change as it goes.
 
-    Enqueued as a hint after each statements commit. Reads until a pass finds nothing, so statements whose
-    hint was dropped while this job ran (one job per store is queued at a time) are not left for the sweep.
+    Enqueued as a hint after each statements commit. Reads until a pass finds nothing (one hint per store is
+    queued at a time, so hints sent while this job runs are dropped and their statements are read here), or
+    for at most `FEED_SECONDS` under a constant stream (the sweep goes on from there).
     """
     handler = FeedHandler(_settings(ctx).base_url)
     total = 0
-    while count := await feed.consume(ctx["pool"], store_id, FEED_NAME, handler):
+    deadline = time.monotonic() + FEED_SECONDS
+    while True:
+        count = await feed.consume(ctx["pool"], store_id, FEED_NAME, handler)
         total += count
+        await _debounce(ctx, store_id, sorted(handler.changed))
+        handler.changed.clear()
+        if count == 0 or time.monotonic() > deadline:
+            break
     if total:
         log.info("store %s: %d new statements, %d events", store_id, total, handler.events)
-    await _debounce(ctx, store_id, sorted(handler.changed))
     return total
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from typing import Any
 
@@ -43,7 +44,18 @@ POLL_DELAY = 0.1
 """Seconds between queue polls: short, so a debounced scoring starts soon after its delay (freshness)."""
 
 
+GC_THRESHOLD = (100_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """The feed decodes thousands of statements per batch into short-lived containers: collect cycles rarely and
+    never re-scan what exists after start-up (as `lrs serve` does; several times faster decoding)."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
+    tune_garbage_collector()
     settings: Settings = ctx.get("settings") or Settings.from_env()
     if not settings.database_url:
         raise RuntimeError("LRS_DATABASE_URL is not set")
