@@ -19,6 +19,7 @@ from lrs import __version__
 from lrs.api import about, alternate, analytics, analytics_params, statements
 from lrs.api.deps import provide_pool, provide_principal, provide_settings, provide_xapi_version
 from lrs.api.errors import EXCEPTION_HANDLERS
+from lrs.dashboard import routes as dashboard_routes
 from lrs.errors import LRSError
 from lrs.queue import Hinter
 from lrs.security.authn import Authenticator
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         admin.AdminController,
         governance.GovernanceController,
         *analytics.routers(),
+        *dashboard_routes.ROUTES,
     ]
 
     return LRSApp(
