@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -26,8 +27,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
 import httpx
+import msgspec
 
-from bench._harness import Services, database, emit, lrs_serve, machine, new_store, percentile, services, table
+from bench._harness import (
+    Services,
+    database,
+    emit,
+    lrs_serve,
+    machine,
+    new_store,
+    percentile,
+    services,
+    table,
+    tree_cpu_seconds,
+)
 from bench.ingest import load_simulated
 from lrs.api.statement_params import ListRequest, decode_more, parse_get
 from lrs.security.credentials import default_authority, issue_credential
@@ -38,6 +51,17 @@ MAX_QUERY_LIMIT = 500
 """The server's default page size (LRS_MAX_QUERY_LIMIT), used to parse parameters for the SQL baseline."""
 
 
+class _Page(msgspec.Struct):
+    """A StatementResult, read no further than the benchmark needs (decoding whole pages in the client would
+    hold up the other clients on its event loop and inflate their latencies)."""
+
+    statements: list[msgspec.Raw]
+    more: str = ""
+
+
+_read_page = msgspec.json.Decoder(_Page).decode
+
+
 @dataclass
 class Timings:
     """Latencies (seconds) of one kind of query, over HTTP and as plain SQL, and the statements returned."""
@@ -45,6 +69,8 @@ class Timings:
     http: list[float] = field(default_factory=list)
     sql: list[float] = field(default_factory=list)
     returned: list[int] = field(default_factory=list)
+    server_cpu: float = 0.0
+    """CPU seconds of the LRS processes while the HTTP requests ran (load-independent cost)."""
 
     def ms(self, which: str, pct: float) -> float:
         return round(percentile(getattr(self, which), pct) * 1000, 2)
@@ -128,10 +154,10 @@ async def run_http(
             timings.http.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise RuntimeError(f"GET {p} failed: {response.status_code} {response.text[:300]}")
-            result = response.json()
-            timings.returned.append(len(result["statements"]))
-            if result.get("more"):
-                more.append(result["more"])
+            page = _read_page(response.content)
+            timings.returned.append(len(page.statements))
+            if page.more:
+                more.append(page.more)
 
     async with httpx.AsyncClient(base_url=base, auth=auth, timeout=60) as http:
         await asyncio.gather(*(client(http) for _ in range(concurrency)))
@@ -185,29 +211,35 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
                     params = [{**p, "limit": str(args.limit)} for p in params]
                 timings = results[name] = Timings()
                 await run_http(server.base, auth, params[: args.concurrency], args.concurrency, Timings())
+                cpu_before = tree_cpu_seconds(server.pid)
                 links = await run_http(server.base, auth, params, args.concurrency, timings)
+                timings.server_cpu = tree_cpu_seconds(server.pid) - cpu_before
                 if name == "verb":
                     more_links = links
                 parsed = [parse_get(p, "1.0.3", max_limit=MAX_QUERY_LIMIT) for p in params]
                 await run_sql(pool, store_id, [r for r in parsed if isinstance(r, ListRequest)], timings)
             if more_links:
                 timings = results["more (verb, page 2)"] = Timings()
+                cpu_before = tree_cpu_seconds(server.pid)
                 await run_more(server.base, auth, more_links, args.concurrency, timings)
+                timings.server_cpu = tree_cpu_seconds(server.pid) - cpu_before
                 tokens = [dict(parse_qsl(urlsplit(link).query))["more"] for link in more_links]
                 requests = [decode_more(t, store_id, "1.0.3", max_limit=MAX_QUERY_LIMIT) for t in tokens]
                 await run_sql(pool, store_id, requests, timings)
+    load_average = os.getloadavg()[0]
     rows = [
         (
             name,
             f"{len(t.http):4d} req  HTTP p50 {t.ms('http', 50):7.2f}  p95 {t.ms('http', 95):7.2f}  "
             f"p99 {t.ms('http', 99):7.2f} ms | SQL p50 {t.ms('sql', 50):7.2f}  p95 {t.ms('sql', 95):7.2f} ms | "
+            f"LRS CPU {t.server_cpu / max(1, len(t.http)) * 1000:5.2f} ms/req | "
             f"{sum(t.returned) / max(1, len(t.returned)):5.1f} statements/response",
         )
         for name, t in results.items()
     ]
     print(
         f"\nquery: {loaded:,} statements in one store, {args.concurrency} concurrent clients, "
-        f"{args.workers} LRS worker processes\n"
+        f"{args.workers} LRS worker processes (load average {load_average:.1f})\n"
     )
     print(table(rows))
     print()
@@ -220,6 +252,8 @@ async def run(svc: Services, args: argparse.Namespace) -> dict[str, Any]:
         "agent_verb_p95_ms": main_kind.ms("http", 95),
         "agent_verb_p99_ms": main_kind.ms("http", 99),
         "agent_verb_sql_p95_ms": main_kind.ms("sql", 95),
+        "agent_verb_lrs_cpu_ms": round(main_kind.server_cpu / max(1, len(main_kind.http)) * 1000, 2),
+        "load_average": round(load_average, 2),
     }
     for name, t in results.items():
         if name != "agent+verb":
