@@ -17,6 +17,7 @@ PROFILE_VERSION_TIME = "2026-01-01T00:00:00Z"
 VERB_AT_RISK = "predicted-at-risk"
 VERB_ON_TRACK = "predicted-on-track"
 VERB_FLAGGED = "flagged"
+VERB_INTERVENED = "intervened"
 
 RESULT_RISK_LEVEL = "risk-level"
 RESULT_FACTORS = "factors"
@@ -26,6 +27,7 @@ CONTEXT_MODEL_VERSION = "model-version"
 CONTEXT_AS_OF = "as-of"
 CONTEXT_CUT_POINT = "cut-point"
 CONTEXT_ALERT_KIND = "alert-kind"
+CONTEXT_INTERVENTION_KIND = "intervention-kind"
 
 _VERBS = {
     VERB_AT_RISK: (
@@ -42,6 +44,11 @@ _VERBS = {
         "flagged",
         "A rule-based detector raised an alert about the object (a learner or a course); the "
         "alert kind is in the context extensions.",
+    ),
+    VERB_INTERVENED: (
+        "intervened",
+        "The actor (an instructor, a tutor, a tool) took an action to support the learner (the object) in the "
+        "course (the context parent); the kind of action is in the context extensions.",
     ),
 }
 
@@ -125,6 +132,13 @@ _EXTENSIONS: dict[str, tuple[str, str, str, list[str], dict[str, Any]]] = {
         "alert kind",
         "Which detector raised the alert.",
         [VERB_FLAGGED],
+        {"type": "string"},
+    ),
+    CONTEXT_INTERVENTION_KIND: (
+        "ContextExtension",
+        "intervention kind",
+        "What was done: a short code such as email or meeting, or the code of a recommended intervention.",
+        [VERB_INTERVENED],
         {"type": "string"},
     ),
 }

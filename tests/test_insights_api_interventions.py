@@ -176,6 +176,15 @@ async def test_interventions_recorded_by_xapi_statements(client: Client, seeded:
     assert gone["items"] == []
 
 
+async def test_the_lrs_profile_defines_the_intervention_vocabulary(client: Client) -> None:
+    profile = (await client.get("/xapi/profiles/insights")).json()
+    concepts = {c["id"]: c for c in profile["concepts"]}
+    assert concepts[intervention_verb(BASE_URL)]["type"] == "Verb"
+    assert concepts[kind_extension(BASE_URL)]["type"] == "ContextExtension"
+    for iri in (intervention_verb(BASE_URL), kind_extension(BASE_URL)):
+        assert (await client.get(iri.removeprefix(BASE_URL))).status_code == 200, iri
+
+
 async def test_interventions_are_listed_newest_first_and_paged(
     client: Client, seeded: tuple[StoreContext, Cohort]
 ) -> None:

@@ -3,8 +3,9 @@
 An intervention is recorded in one of three ways: the engine records the automated ones it recommends with each
 at-risk insight (and a `holdout` row instead for the random hold-out group, who get none); an instructor records
 one with `POST /analytics/interventions`; any xAPI client records one with a statement whose verb is
-`{base}/xapi/profiles/insights/verbs/intervened`, the learner as object and the course as context parent (the
-kind in the context extension `{base}/xapi/profiles/insights/extensions/intervention-kind`). Statements are
+`{base}/xapi/profiles/insights/verbs/intervened` (defined in the LRS's own profile, `analytics.profile`), the
+learner as object and the course as context parent (the kind in the context extension
+`{base}/xapi/profiles/insights/extensions/intervention-kind`). Statements are
 recorded when the interventions are next read (list or impact), once each; voiding one forgets it.
 
 `GET /analytics/interventions/impact` compares the outcomes (analytics_labels: success = not at risk) of the
@@ -23,7 +24,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from analytics.impact import Impact, compare
-from analytics.profile import extension_iri, verb_iri
+from analytics.profile import CONTEXT_INTERVENTION_KIND, VERB_INTERVENED, extension_iri, verb_iri
 from lrs.api.analytics import CURSOR, LIMIT, SECURITY, TAG, insights_settings, known_course
 from lrs.api.analytics_params import course_query, decode_cursor, encode_cursor, learner_id, only
 from lrs.api.deps import require
@@ -36,19 +37,17 @@ from lrs.store import analytics_read as reads
 from lrs.store.analytics_read import InterventionRow
 from lrs.store.db import connection, in_transaction
 
-INTERVENTION_VERB = "intervened"
-KIND_EXTENSION = "intervention-kind"
 SOURCES = ("automated", "instructor", "statement", "holdout")
 MAX_KIND = 100
 
 
 def intervention_verb(base_url: str) -> str:
     """The verb IRI of statements recording an intervention (the object is the learner)."""
-    return verb_iri(base_url, INTERVENTION_VERB)
+    return verb_iri(base_url, VERB_INTERVENED)
 
 
 def kind_extension(base_url: str) -> str:
-    return extension_iri(base_url, KIND_EXTENSION)
+    return extension_iri(base_url, CONTEXT_INTERVENTION_KIND)
 
 
 async def record_statements(conn: asyncpg.Connection, store_id: int, settings: Settings) -> int:
