@@ -141,7 +141,10 @@ def course(
             _factors(r.factors),
             _actions(r.interventions),
             num(r.interventions_received),
-            intervention_form(o.course, r.learner, r.insight_id, csrf, back) + feedback_form(r.insight_id, csrf, back),
+            "<details class='act'><summary>Act</summary>"
+            + intervention_form(o.course, r.learner, r.insight_id, csrf, back)
+            + feedback_form(r.insight_id, csrf, back)
+            + "</details>",
         )
         for r in at_risk
     ]
