@@ -41,7 +41,13 @@ def day(moment: datetime | None) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str, empty: str = "Nothing yet.") -> str:
     """A table of already-escaped cells, with a caption for screen readers and a note when empty."""
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    labels = [esc(h) for h in headers]
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td data-label='{label}'>{cell}</td>" for label, cell in zip(labels, row, strict=True))
+        + "</tr>"
+        for row in rows
+    )
     if not body:
         return f"<p class='empty'>{esc(empty)}</p>"
     head = "".join(f"<th scope='col'>{esc(h)}</th>" for h in headers)
