@@ -218,6 +218,8 @@ async def test_models_and_store_pages(web: Client, seeded: tuple[StoreContext, C
     for cut, model_id in cohort.model_ids.items():
         assert f"Cut point {cut}" in models.text and f"Model {model_id}:" in models.text
     assert "Calibration of model" in models.text and "quality gate" in models.text
+    splits = re.search(r"Repeated splits \(mean of \d+\)</td><td[^>]*>([^<]+)</td>", models.text)
+    assert splits is not None and 0.0 <= float(splits.group(1)) <= 1.0  # the splits' mean ROC AUC
     assert "Retrain models" in models.text
     train = await web.post("/dashboard/models/train", data={"csrf": csrf_of(models.text)}, follow_redirects=False)
     assert train.status_code == 303 and "notice=" in train.headers["location"]

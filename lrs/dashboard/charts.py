@@ -129,4 +129,6 @@ def calibration(title: str, bins: Sequence[tuple[float, float, int]]) -> str:
         )
     parts.append(f"<polyline class='line s0' points='{' '.join(points)}'/>")
     summary = ", ".join(f"predicted {p:.2f} observed {o:.2f}" for p, o, _ in bins)
-    return _frame(title, summary, "".join(parts), width=size + PAD_LEFT, height=size)
+    return _frame(title, summary, "".join(parts), width=size + PAD_LEFT, height=size).replace(
+        "<figure class='chart'>", "<figure class='chart square'>", 1
+    )

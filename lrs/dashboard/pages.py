@@ -258,7 +258,10 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _metric(block: Any, name: str) -> str:
-    value = block.get(name) if isinstance(block, dict) else None
+    """A metric of a hold-out block (`roc_auc`) or of the repeated splits' means (`roc_auc_mean`)."""
+    if not isinstance(block, dict):
+        return "\u2013"
+    value = block.get(name, block.get(f"{name}_mean"))
     return num(value, 3) if isinstance(value, int | float) else "\u2013"
 
 
@@ -269,7 +272,10 @@ def model_card(model: ModelRow, quality: ModelQuality, found: Sequence[FeatureIm
         ("Evaluation", "ROC AUC", "PR AUC", "Brier", "F1 (weighted)", "MCC"),
         [
             (label, *(_metric(block, m) for m in ("roc_auc", "pr_auc", "brier", "f1_weighted", "mcc")))
-            for label, block in (("Hold-out", holdout), ("Repeated splits (mean)", splits.get("mean", splits)))
+            for label, block in (
+                ("Hold-out courses", holdout),
+                (f"Repeated splits (mean of {splits.get('count', 0)})", splits),
+            )
         ],
         f"Metrics of model {model.id}",
     )
@@ -286,11 +292,13 @@ def model_card(model: ModelRow, quality: ModelQuality, found: Sequence[FeatureIm
         "This kind of model has no intrinsic feature importance.",
     )
     state = "active" if model.active else "inactive"
+    reason = model.gate.get("reason") if isinstance(model.gate, dict) else None
+    why = f" ({esc(reason)})" if reason and quality.gate_passed is False else ""
     return (
         f"<article class='model' aria-labelledby='m{model.id}'><h3 id='m{model.id}'>Model {model.id}: "
         f"{esc(model.kind)}, {esc(state)}</h3>"
         f"<p>Trained {esc(when(model.created))} · quality gate <strong class='gate {gate.split()[0]}'>{esc(gate)}"
-        f"</strong> · {num(quality.insights)} insights · feedback: useful {pct(quality.useful_share)}, "
+        f"</strong>{why} · {num(quality.insights)} insights · feedback: useful {pct(quality.useful_share)}, "
         f"incorrectly flagged {pct(quality.incorrectly_flagged_share)}</p>"
         f"{metrics}<div class='grid'>{charts.calibration(f'Calibration of model {model.id}', bins)}"
         f"<div>{importance}</div></div></article>"
