@@ -123,6 +123,8 @@ def extract(
             continue
         out.events.extend((seq, e) for e in events)
         courses = {e.course for e in events}
+        if courses <= out.course_names.keys():
+            continue
         for activity in _course_activities(statement):
             activity_id = activity.get("id")
             if activity_id in courses and activity_id not in out.course_names:
