@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from litestar import Controller, Request, Response, get, post
@@ -23,6 +24,7 @@ from lrs.errors import Forbidden, LRSError, NotFound, ServiceUnavailable, Unauth
 from lrs.queue import TRAIN_MODELS_JOB
 from lrs.security.authn import Authenticator
 from lrs.security.scopes import Permission, grants
+from lrs.settings import Settings
 from lrs.store import analytics_actions as actions
 from lrs.store import analytics_read as reads
 from lrs.store import stores
@@ -41,7 +43,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 STATIC = {"dashboard.css": "text/css; charset=utf-8"}
@@ -63,7 +65,7 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or _public(request).startswith("https://"),
     )
 
 
@@ -82,9 +84,19 @@ def _safe_back(value: str | None, fallback: str) -> str:
     return fallback
 
 
+def _public(request: Request[Any, Any, Any]) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.base_url
+
+
 def _same_origin(request: Request[Any, Any, Any]) -> None:
+    """Form POSTs must come from the dashboard's own pages: the Origin's host is the request's (as the browser
+    sent it) or the public URL's (behind a proxy). Browsers send Origin on every POST; its absence is allowed."""
     origin = request.headers.get("origin")
-    if origin is not None and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+    if origin is None:
+        return
+    host = urlsplit(origin).netloc
+    if not host or host not in {request.headers.get("host"), urlsplit(_public(request)).netloc}:
         raise Forbidden("cross-origin form submissions are refused")
 
 
