@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from analytics.courses import WEEK
 from analytics.vocabulary import Family
 from lrs.store import analytics_summary
+from lrs.store.sql import queries
 from tests.conftest import StoreContext, make_store
 from tests.insights_cohort import Cohort, quantile, seeded_store
 
@@ -419,3 +420,13 @@ async def test_timeline_weeks_without_a_calendar_start_at_the_first_event(client
     body = (await client.get(f"/analytics/learners/{enc(learner)}/timeline", headers=store.headers())).json()
     weeks = body["courses"][0]["weeks"]
     assert [(w["week"], w["events"], w["active_days"], w["minutes"]) for w in weeks] == [(0, 2, 2, 4.0), (1, 1, 1, 2.0)]
+
+
+@pytest.mark.parametrize("file", ["analytics_read", "analytics_actions"])
+async def test_every_sql_block_prepares(pool: asyncpg.Pool, file: str) -> None:
+    async with pool.acquire() as conn:
+        for name, sql in queries(file).items():
+            try:
+                await conn.prepare(sql)
+            except asyncpg.PostgresError as exc:
+                raise AssertionError(f"{file}.{name}: {exc}") from exc

@@ -39,7 +39,8 @@ def _experiment(
             continue
         key = (r["course"], r["learner"])
         if r["source"] == "holdout":
-            held.add(key)
+            if kind is None or r["kind"] == kind:
+                held.add(key)
         else:
             any_treatment.add(key)
             if kind is None or r["kind"] == kind:

@@ -80,7 +80,8 @@ class Pending(msgspec.Struct, kw_only=True):
 
 
 class ImpactReport(msgspec.Struct, kw_only=True):
-    """Treated learners (any intervention, or of `kind`) against the hold-out (no intervention), by outcome."""
+    """Treated learners (any intervention, or of `kind`) against the hold-out (no intervention; with `kind`, those
+    held out from that kind), by outcome."""
 
     course: str | None
     kind: str | None

@@ -184,7 +184,7 @@ class ModelState(msgspec.Struct, frozen=True):
 
 
 async def model_state(conn: asyncpg.Connection, store_id: int, model_id: int) -> ModelState | None:
-    row = await conn.fetchrow(q("analytics_actions", "model_for_update"), store_id, model_id)
+    row = await conn.fetchrow(q("analytics_actions", "model_state"), store_id, model_id)
     if row is None:
         return None
     return ModelState(row["id"], row["cut_key"], msgspec.json.decode(row["gate"]), row["active"])

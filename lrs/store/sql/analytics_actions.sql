@@ -62,7 +62,7 @@ UPDATE analytics_jobs SET status = 'failed', error = $3, finished = now()
 WHERE store_id = $1 AND id = $2 AND status = 'queued'
 RETURNING id, kind, params::text AS params, status, result::text AS result, error, created, started, finished;
 
--- name: model_for_update
+-- name: model_state
 SELECT id, cut_key, gate::text AS gate, active FROM analytics_models WHERE store_id = $1 AND id = $2;
 
 -- name: deactivate_model

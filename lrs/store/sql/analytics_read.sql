@@ -194,12 +194,12 @@ ORDER BY created, id;
 
 -- name: impact_rows
 -- Per learner with an intervention or a hold-out row (in course $2, or every course): whether they were treated
--- (with kind $3, or any), held out, and their outcome label (NULL while the course has none).
+-- (with kind $3, or any), held out (from kind $3, or any), and their outcome label (NULL while the course has none).
 SELECT g.course_id, g.learner, g.treated, g.held_out, NOT l.at_risk AS succeeded
 FROM (
     SELECT course_id, learner,
            bool_or(source <> 'holdout' AND ($3::text IS NULL OR kind = $3)) AS treated,
-           bool_or(source = 'holdout') AS held_out,
+           bool_or(source = 'holdout' AND ($3::text IS NULL OR kind = $3)) AS held_out,
            bool_or(source <> 'holdout') AS any_treatment
     FROM analytics_interventions
     WHERE store_id = $1 AND ($2::text IS NULL OR course_id = $2)
