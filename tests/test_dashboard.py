@@ -141,6 +141,7 @@ async def test_course_page_shows_overview_charts_and_the_at_risk_list(
     assert f"{top.probability * 100:.0f} %" in text
     for advice in top.interventions:
         assert unescape(advice.title) in unescape(text)
+        assert f"<option value='{advice.code}'>" in text  # offered first when recording what was done
     assert "Incorrectly flagged" in text and "name='kind'" in text
 
 

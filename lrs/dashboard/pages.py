@@ -9,7 +9,7 @@ from typing import Any
 from lrs.api.analytics import CourseOverview, CourseTimeline
 from lrs.api.analytics_models import FeatureImportance, ModelQuality
 from lrs.dashboard import charts
-from lrs.dashboard.html import day, esc, figures, hidden, num, pct, table, url, when
+from lrs.dashboard.html import day, esc, figures, hidden, notice, num, pct, table, url, when
 from lrs.store.analytics_read import AtRiskRow, CourseRow, InsightRow, ModelRow
 from lrs.store.stores import CredentialInfo
 
@@ -69,8 +69,20 @@ def _actions(recommended: Sequence[dict[str, Any]]) -> str:
     return f"<ul class='compact'>{''.join(items)}</ul>" if items else "\u2013"
 
 
-def intervention_form(course: str, learner: str, insight_id: int | None, csrf: str, back: str) -> str:
-    options = "".join(f"<option value='{k}'>{k.capitalize()}</option>" for k in INTERVENTION_KINDS)
+def intervention_form(
+    course: str,
+    learner: str,
+    insight_id: int | None,
+    csrf: str,
+    back: str,
+    recommended: Sequence[dict[str, Any]] = (),
+) -> str:
+    """Record what was done: the insight's recommended actions come first (by their codes), then generic kinds."""
+    codes = [
+        (str(i["code"]), str(i.get("title") or i["code"])) for i in recommended if isinstance(i, dict) and i.get("code")
+    ]
+    generic = [(k, k.capitalize()) for k in INTERVENTION_KINDS if k not in {c for c, _ in codes}]
+    options = "".join(f"<option value='{esc(k)}'>{esc(label)}</option>" for k, label in codes + generic)
     ident = f"kind-{'new' if insight_id is None else insight_id}"
     return (
         f"<form class='inline' method='post' action='{url('/interventions')}'>"
@@ -142,7 +154,7 @@ def course(
             _actions(r.interventions),
             num(r.interventions_received),
             "<details class='act'><summary>Act</summary>"
-            + intervention_form(o.course, r.learner, r.insight_id, csrf, back)
+            + intervention_form(o.course, r.learner, r.insight_id, csrf, back, r.interventions)
             + feedback_form(r.insight_id, csrf, back)
             + "</details>",
         )
@@ -249,7 +261,8 @@ def learner(
         f"</section><section aria-labelledby='timeline'><h2 id='timeline'>Timeline</h2>"
         f"<div class='grid'>{activity}{engagement}{risk}</div>{scores}</section>"
         f"<section aria-labelledby='interventions'><h2 id='interventions'>Interventions</h2>"
-        f"{intervention_form(t.course, learner_id, insight_id, csrf, back)}{interventions}</section>"
+        f"{intervention_form(t.course, learner_id, insight_id, csrf, back, latest.interventions if latest else [])}"
+        f"{interventions}</section>"
     )
 
 
@@ -265,7 +278,7 @@ def _metric(block: Any, name: str) -> str:
     return num(value, 3) if isinstance(value, int | float) else "\u2013"
 
 
-def model_card(model: ModelRow, quality: ModelQuality, found: Sequence[FeatureImportance], csrf: str) -> str:
+def model_card(model: ModelRow, quality: ModelQuality, found: Sequence[FeatureImportance]) -> str:
     gate = {True: "passed", False: "failed", None: "not evaluated"}[quality.gate_passed]
     holdout, splits = quality.holdout or {}, quality.splits or {}
     metrics = table(
@@ -306,8 +319,6 @@ def model_card(model: ModelRow, quality: ModelQuality, found: Sequence[FeatureIm
 
 
 def models(cards: dict[str, list[str]], csrf: str, notice_text: str | None) -> str:
-    from lrs.dashboard.html import notice
-
     retrain = (
         f"<form method='post' action='{url('/models/train')}'>{hidden('csrf', csrf)}"
         "<button type='submit'>Retrain models</button></form>"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from lrs.api.analytics import at_risk_rows, course_overview, course_timeline, kn
 from lrs.api.analytics_models import FeedbackKind, importances, quality_of, start_job
 from lrs.api.analytics_params import decode_cursor, encode_cursor, learner_id
 from lrs.dashboard import pages, session, store_stats
-from lrs.dashboard.html import BASE, esc, page, url
+from lrs.dashboard.html import BASE, esc, notice, page, url
 from lrs.errors import Forbidden, LRSError, NotFound, ServiceUnavailable, Unauthorized, ValidationError
 from lrs.queue import TRAIN_MODELS_JOB
 from lrs.security.authn import Authenticator
@@ -33,6 +34,8 @@ from lrs.store.db import connection, in_transaction
 PAGE_SIZE = 50
 STORE_DAYS = 30
 MAX_NOTE = 2000
+KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+"""An intervention kind: a generic one or a recommended action's code (as the engine names them)."""
 NOTICES = {
     "intervention": "Intervention recorded.",
     "feedback": "Thank you: your feedback was recorded.",
@@ -230,7 +233,7 @@ class DashboardController(Controller):
             raise Forbidden("this credential may not record interventions")
         course_id, who = form.get("course", ""), learner_id(form.get("learner", ""))
         kind = form.get("kind", "").strip()
-        if kind not in pages.INTERVENTION_KINDS:
+        if not KIND.fullmatch(kind):
             raise ValidationError("choose a kind of intervention from the list", path="kind")
         note = form.get("note", "").strip()[:MAX_NOTE]
         insight_text = form.get("insight_id", "")
@@ -295,7 +298,7 @@ class DashboardController(Controller):
             rows = await reads.models_page(conn, store_id, after=None, cut_key=None, active=None, limit=PAGE_SIZE)
             for model in sorted(rows, key=lambda m: (not m.active, -m.id)):
                 found_importances, _ = await importances(conn, store_id, model)
-                card = pages.model_card(model, quality_of(model), found_importances, found.csrf)
+                card = pages.model_card(model, quality_of(model), found_importances)
                 cards.setdefault(model.cut_key, []).append(card)
         body = pages.models(cards, found.csrf, NOTICES.get(_query(request, "notice") or ""))
         return html(_chrome(found, "Models", body))
@@ -343,8 +346,6 @@ def _required(request: Request[Any, Any, Any], name: str) -> str:
 
 
 def _notice(code: str | None) -> str:
-    from lrs.dashboard.html import notice
-
     return notice(NOTICES.get(code or ""))
 
 
