@@ -42,3 +42,11 @@ def test_tables_escape_headers_and_pages_escape_titles() -> None:
     assert (
         url("/course", id="https://x.org/c?a=1&b=2") == "/dashboard/course?id=https%3A%2F%2Fx.org%2Fc%3Fa%3D1%26b%3D2"
     )
+
+
+def test_x_labels_are_thinned_so_they_do_not_overlap() -> None:
+    labels = [f"11-{d:02d}" for d in range(1, 31)]
+    svg = charts.bars("Per day", labels, [1.0] * 30)
+    shown = re.findall(r"<text class='tick'[^>]*text-anchor='middle'>([^<]+)</text>", svg)
+    assert 5 <= len(shown) < 30 and shown[0] == "11-01"
+    assert "no data yet" in charts.bars("Nothing stored", labels, [0.0] * 30)

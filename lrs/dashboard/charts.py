@@ -33,6 +33,13 @@ def _axes(top: float, width: int, height: int, label_top: str) -> str:
     )
 
 
+def _label_every(labels: Sequence[str]) -> int:
+    """Label every n-th x position so labels (about 6 px a character) do not overlap."""
+    widest = max((len(label) for label in labels), default=1) * 6 + 8
+    fits = max(1, int((WIDTH - PAD_LEFT - PAD_RIGHT) / widest))
+    return max(1, -(-len(labels) // fits))
+
+
 def _tick(x: float, label: str) -> str:
     return f"<text class='tick' x='{x:.1f}' y='{HEIGHT - 10}' text-anchor='middle'>{esc(label)}</text>"
 
@@ -47,12 +54,12 @@ def _short(value: float) -> str:
 
 def bars(title: str, labels: Sequence[str], values: Sequence[float], *, top: float | None = None) -> str:
     """Vertical bars, one per label; `top` fixes the scale (for shares: 1.0)."""
-    if not values:
+    if not values or max(values) <= 0:
         return f"<p class='empty'>{esc(title)}: no data yet.</p>"
-    peak = top if top is not None else max(*values, 1e-9)
+    peak = top if top is not None else max(values)
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / len(values)
-    every = max(1, len(values) // 12)
+    every = _label_every(labels)
     parts = [_axes(peak, WIDTH, HEIGHT, _short(peak))]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         h = 0.0 if peak <= 0 else plot_h * min(value, peak) / peak
@@ -78,7 +85,7 @@ def lines(
     peak = top if top is not None else max(*known, 1e-9)
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / max(1, len(labels) - 1)
-    every = max(1, len(labels) // 12)
+    every = _label_every(labels)
     parts = [_axes(peak, WIDTH, HEIGHT, _short(peak))]
     for i, label in enumerate(labels):
         if i % every == 0:

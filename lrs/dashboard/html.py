@@ -49,7 +49,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str, e
         for row in rows
     )
     if not body:
-        return f"<p class='empty'>{esc(empty)}</p>"
+        return f"<p class='empty'><strong>{esc(caption)}</strong>: {esc(empty)}</p>"
     head = "".join(f"<th scope='col'>{esc(h)}</th>" for h in headers)
     return (
         f"<div class='scroll'><table><caption>{esc(caption)}</caption>"

@@ -339,7 +339,9 @@ def store(
     credentials: Sequence[CredentialInfo],
     days: int,
 ) -> str:
-    chart = charts.bars(f"Statements stored per day (last {days} days)", [d for d, _ in volume], [n for _, n in volume])
+    chart = charts.bars(
+        f"Statements stored per day (last {days} days)", [d[5:] for d, _ in volume], [n for _, n in volume]
+    )
     top_verbs = table(("Verb", "Statements"), [(esc(v), num(n)) for v, n in verbs], f"Top verbs ({days} days)")
     top_activities = table(
         ("Activity", "Statements"), [(esc(a), num(n)) for a, n in activities], f"Top activities ({days} days)"

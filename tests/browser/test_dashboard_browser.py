@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
+import httpx
 import pytest
 
 from tests.conftest import StoreContext
@@ -74,8 +75,18 @@ async def test_an_instructor_acts_on_an_at_risk_learner(
         await page.click("nav >> text=Models")
         await page.wait_for_selector("article.model")
         await _shot(page, screenshots, "models")
+        for n in range(3):
+            statement = {
+                "actor": {"mbox": f"mailto:reader{n}@example.org"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": f"https://lms.example.org/page/{n % 2}"},
+            }
+            async with httpx.AsyncClient(base_url=live_url) as http:
+                stored = await http.post("/xapi/statements", json=statement, headers=store.headers())
+                assert stored.status_code == 200
         await page.click("nav >> text=Store")
         await page.wait_for_selector("#creds")
+        assert "https://lms.example.org/page/0" in await page.inner_text("section[aria-labelledby=top]")
         await _shot(page, screenshots, "store")
     finally:
         await context.close()
