@@ -124,6 +124,8 @@ async def test_course_page_shows_overview_charts_and_the_at_risk_list(
     await sign_in(web, store.credential.key, store.credential.secret)
     home = await web.get("/dashboard/")
     assert f"href='/dashboard/course?{urlencode({'id': cohort.running})}'" in unescape(home.text).replace('"', "'")
+    learners = len({e.learner for e in cohort.course_events(cohort.running)})
+    assert f"<td data-label='Learners'>{learners:,}</td>" in home.text
     page = await web.get("/dashboard/course", params={"id": cohort.running})
     assert page.status_code == 200
     text = page.text

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.params import PathParameter
 
+from lrs.api.analytics import _fill_summaries as fill_summaries
 from lrs.api.analytics import at_risk_rows, course_overview, course_timeline, known_course
 from lrs.api.analytics_models import FeedbackKind, importances, quality_of, start_job
 from lrs.api.analytics_params import decode_cursor, encode_cursor, learner_id
@@ -174,7 +175,10 @@ class DashboardController(Controller):
         after = decode_cursor(_query(request, "cursor"), str)
         async with connection(pool) as conn:
             rows = await reads.course_page(conn, found.principal.store_id, after[0] if after else None, PAGE_SIZE + 1)
+            store_settings = await reads.store_settings(conn, found.principal.store_id)
         page_rows, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        # As the API's course list: a course never summarised gets its summary now (learner counts come from it).
+        await fill_summaries(pool, found.principal.store_id, page_rows, store_settings)
         next_cursor = encode_cursor(page_rows[-1].id) if more else None
         return html(_chrome(found, "Courses", pages.courses(page_rows, next_cursor)))
 
