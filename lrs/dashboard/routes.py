@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import re
 from importlib import resources
 from typing import Annotated, Any
@@ -117,7 +118,7 @@ async def _action(request: Request[Any, Any, Any], pool: asyncpg.Pool) -> tuple[
     _same_origin(request)
     found = await _signed_in(request, pool)
     form = {k: str(v) for k, v in (await request.form()).items()}
-    if found is None or form.get("csrf") != found.csrf:
+    if found is None or not hmac.compare_digest(form.get("csrf", "").encode(), found.csrf.encode()):
         raise Forbidden("your session has ended or the form is stale; sign in again")
     return found, form
 
