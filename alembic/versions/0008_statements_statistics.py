@@ -3,9 +3,9 @@
 0005 stopped collecting statistics on store_id so that the write path's id lookups would not trust statistics
 that have not seen a new store. Reads paid for it: every store then looked like 0.5% of the table, and a common
 verb's newest page was planned as "fetch all of them, then sort" (seconds on a million statements instead of
-milliseconds). The write path now uses generic plans instead (lrs.store.db.in_transaction), which do not look
-at the store's value, so the statistics are restored. The statements tables are analysed after 2% of their rows
-changed rather than 10%, so a new store's statistics arrive sooner.
+milliseconds). The statistics are restored, and the statements tables are analysed after 2% of their rows
+changed rather than 10%, so that a new store's statistics arrive sooner (until they do, its plans may take it
+for a one-row store).
 
 Revision ID: 0008
 Revises: 0007

@@ -201,7 +201,7 @@ async def _store(
             put_id=put_id,
         )
 
-    batch = await in_transaction(pool, work, generic_plans=True)
+    batch = await in_transaction(pool, work)
     if batch.inserted:
         await request.app.state.hinter.new_statements(principal.store_id)
     return batch

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -56,47 +55,22 @@ async def in_transaction(
     work: Callable[[asyncpg.Connection], Awaitable[T]],
     *,
     isolation: str = "read_committed",
-    generic_plans: bool = False,
 ) -> T:
     """Run `work` in one transaction, retrying it whole on deadlocks and serialization failures.
 
     A statement must never be lost to a retryable database error: either a retry commits it, or the
     request fails as a whole with 503.
-
-    `generic_plans` plans the transaction's statements once per connection, without looking at the values
-    (for work without optional filters): cheaper, and immune to statistics that have not yet seen a new store
-    (a custom plan then takes the store for one row and may scan all of it through any index on store_id).
     """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            async with pool.acquire() as conn:
-                if generic_plans:
-                    return await _with_generic_plans(conn, work, isolation)
-                async with conn.transaction(isolation=isolation):
-                    return await work(conn)
+            async with pool.acquire() as conn, conn.transaction(isolation=isolation):
+                return await work(conn)
         except RETRYABLE as exc:
             if attempt == MAX_ATTEMPTS:
                 raise ServiceUnavailable("the database is busy; retry the request") from exc
             log.info("retrying transaction after %s (attempt %d)", type(exc).__name__, attempt)
             await asyncio.sleep(0.01 * 2**attempt)
     raise AssertionError("unreachable")
-
-
-async def _with_generic_plans(
-    conn: asyncpg.Connection, work: Callable[[asyncpg.Connection], Awaitable[T]], isolation: str
-) -> T:
-    """`work` in a transaction begun together with its plan setting, in one round trip."""
-    level = isolation.replace("_", " ").upper()
-    await conn.execute(f"BEGIN ISOLATION LEVEL {level}; SET LOCAL plan_cache_mode = force_generic_plan")
-    try:
-        result = await work(conn)
-    except BaseException:
-        # A broken connection cannot roll back; the pool discards it (and rolls back whatever is left open).
-        with contextlib.suppress(Exception):
-            await conn.execute("ROLLBACK")
-        raise
-    await conn.execute("COMMIT")
-    return result
 
 
 @asynccontextmanager

@@ -96,8 +96,8 @@ async def store_statements(
 ) -> StoredBatch:
     """Store a validated batch inside the caller's transaction; raises Conflict (nothing is written) on a
     reused id with a different statement, and `Retry` when another transaction stored one of its ids meanwhile
-    (run in `in_transaction`, the batch is then tried again and finds that statement; pass generic_plans=True,
-    see begin_batch). `put_id` is the id a PUT names for its one statement."""
+    (run in `in_transaction`, the batch is then tried again and finds that statement). `put_id` is the id a PUT
+    names for its one statement."""
     given = [s.id for s in statements if isinstance(s.id, str)]
     if put_id is not None:
         given.append(str(put_id))

@@ -4,12 +4,9 @@
 -- that value), the Consistent-Through bound (see consistent_through; taken at the start of this transaction it
 -- is a valid, slightly earlier bound once this transaction has committed), `$3` fresh seqs, which of the ids `$2`
 -- are stored already (with their payloads, for the conflict check), and which of them earlier voiding statements
--- target (they are stored as voided). Each id is looked up on its own so that the plan is a primary-key probe
--- whatever the statistics say about the store. The store's row is locked (key share) for the transaction: the
--- statements' reference to their store, checked once per batch rather than per row. Run it, and the rest of
--- the write, with generic plans (in_transaction(generic_plans=True)): nothing here has optional filters for a
--- custom plan to fold, planning the insert anew for every batch cost more than its own index work, and a custom
--- plan of these lookups scans a whole store that the statistics have not seen yet.
+-- target (they are stored as voided), each id looked up on its own (a primary-key probe). The store's row is
+-- locked (key share) for the transaction: the statements' reference to their store, checked once per batch
+-- rather than per row.
 WITH sequence AS (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS name),
 given AS (
     SELECT g.id,
