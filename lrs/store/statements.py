@@ -1,9 +1,11 @@
 """Storing and reading statements. One call = one transaction's worth of work; no HTTP here.
 
-Writing a batch: take the transaction's time as `stored`, prepare every statement, check ids already stored
-(an equivalent statement is a no-op, a different one a conflict), insert statements and their agent/activity
-rows with one multi-row statement each, apply voiding, update canonical activity definitions (only when
-they change, locking in id order) and store attachment data by SHA-2.
+Writing a batch takes few round trips, because each costs more than the rows it carries: `begin_batch` gives
+the transaction's time as `stored`, the Consistent-Through bound, reserved seqs, the ids already stored (an
+equivalent statement is a no-op, a different one a conflict) and the ids earlier voiding statements target;
+then one `insert_batch` writes the statements with their agent/activity rows and voiding, and returns the
+canonical definitions of the batch's activities. Definitions are merged (locking rows in id order) only when one
+changes, and attachment data is stored by SHA-2.
 """
 
 from __future__ import annotations
