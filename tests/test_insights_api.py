@@ -430,3 +430,34 @@ async def test_every_sql_block_prepares(pool: asyncpg.Pool, file: str) -> None:
                 await conn.prepare(sql)
             except asyncpg.PostgresError as exc:
                 raise AssertionError(f"{file}.{name}: {exc}") from exc
+
+
+async def test_course_list_counts_follow_new_events(
+    client: Client, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await make_store(pool)
+    course = "https://courses.example.com/growing"
+    await pool.execute("INSERT INTO analytics_courses (store_id, course_id) VALUES ($1, $2)", store.id, course)
+
+    async def add(seq: int) -> None:
+        await pool.execute(
+            "INSERT INTO analytics_events (store_id, course_id, statement_seq, learner, ts, family, action, activity, "
+            "event) VALUES ($1, $2, $3, $4, now(), 'content', 'viewed', $2 || '/page', '\\x90')",
+            store.id,
+            course,
+            seq,
+            f"mbox:mailto:learner-{seq}@example.org",
+        )
+
+    async def learners() -> int:
+        items = (await client.get("/analytics/courses", headers=store.headers())).json()["items"]
+        count: int = items[0]["learners"]
+        return count
+
+    await add(1)
+    assert await learners() == 1  # summarised on first sight
+    await add(2)
+    assert await learners() == 1  # cached: a minute may pass before a refresh
+    monkeypatch.setattr(analytics_summary, "REFRESH_AFTER_SECONDS", 0.0)
+    assert await learners() == 1  # stale: answered from the cache, refreshed after the answer
+    assert await learners() == 2

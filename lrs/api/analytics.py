@@ -161,16 +161,27 @@ async def course_row(conn: asyncpg.Connection, store_id: int, course_id: str) ->
     return row
 
 
-async def _fill_summaries(pool: asyncpg.Pool, store_id: int, rows: list[CourseRow], store: dict[str, Any]) -> None:
-    """Courses listed before their first overview get their summary now (their learner counts come from it)."""
+async def _fill_summaries(
+    pool: asyncpg.Pool, store_id: int, rows: list[CourseRow], store: dict[str, Any]
+) -> BackgroundTask | None:
+    """Learner and activity counts come from each course's summary: computed now for a course never summarised,
+    and the background refresh of stale ones returned (to run after the answer)."""
+    stale: list[tuple[str, list[str]]] = []
     for row in rows:
-        if row.summary_at is None:
-            config = engine_config(store, row.settings)
-            cached = await summaries.cached(pool, store_id, row.id, withdrawal_actions=withdrawal_actions(config))
-            row.learners = cached.summary.learners
-            row.active_last_7_days = cached.summary.active_last_7_days
-            row.events_last_7_days = cached.summary.events_last_7_days
-            row.summary_at = cached.summary.as_of
+        withdrawals = withdrawal_actions(engine_config(store, row.settings))
+        cached = await summaries.cached(pool, store_id, row.id, withdrawal_actions=withdrawals)
+        row.learners = cached.summary.learners
+        row.active_last_7_days = cached.summary.active_last_7_days
+        row.events_last_7_days = cached.summary.events_last_7_days
+        row.summary_at = cached.summary.as_of
+        if cached.stale:
+            stale.append((row.id, withdrawals))
+    return BackgroundTask(_refresh_all, pool, store_id, stale) if stale else None
+
+
+async def _refresh_all(pool: asyncpg.Pool, store_id: int, courses: list[tuple[str, list[str]]]) -> None:
+    for course_id, withdrawals in courses:
+        await summaries.refresh(pool, store_id, course_id, withdrawal_actions=withdrawals)
 
 
 class CoursesController(Controller):
@@ -186,7 +197,7 @@ class CoursesController(Controller):
         pool: NamedDependency[asyncpg.Pool],
         limit: int = LIMIT,
         cursor: str | None = CURSOR,
-    ) -> CoursePage:
+    ) -> Response[CoursePage]:
         require(principal, Permission.ANALYTICS_READ)
         only(request, ("limit", "cursor"))
         after = decode_cursor(cursor, str)
@@ -194,8 +205,9 @@ class CoursesController(Controller):
             rows = await reads.course_page(conn, principal.store_id, after[0] if after else None, limit + 1)
             store = await reads.store_settings(conn, principal.store_id)
         page, more = rows[:limit], len(rows) > limit
-        await _fill_summaries(pool, principal.store_id, page, store)
-        return CoursePage(items=page, next=encode_cursor(page[-1].id) if more else None)
+        refresh = await _fill_summaries(pool, principal.store_id, page, store)
+        body = CoursePage(items=page, next=encode_cursor(page[-1].id) if more else None)
+        return Response(body, background=refresh)
 
     @get("/{course:str}", summary="A course: calendar, settings and counts")
     async def get_course(
@@ -204,16 +216,16 @@ class CoursesController(Controller):
         principal: NamedDependency[Principal],
         pool: NamedDependency[asyncpg.Pool],
         course: str = COURSE_PATH,
-    ) -> CourseDetail:
+    ) -> Response[CourseDetail]:
         require(principal, Permission.ANALYTICS_READ)
         only(request, ())
         course_id = course_segment(course)
         async with connection(pool) as conn:
             row = await course_row(conn, principal.store_id, course_id)
             store = await reads.store_settings(conn, principal.store_id)
-        await _fill_summaries(pool, principal.store_id, [row], store)
+        refresh = await _fill_summaries(pool, principal.store_id, [row], store)
         config = engine_config(store, row.settings)
-        return CourseDetail(course=row, effective_settings=msgspec.to_builtins(config))
+        return Response(CourseDetail(course=row, effective_settings=msgspec.to_builtins(config)), background=refresh)
 
     @put(
         "/{course:str}",
