@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import asyncpg
+import msgspec
 import numpy as np
 import pytest
 from arq import create_pool
@@ -153,6 +154,24 @@ async def test_activation_respects_the_quality_gate(client: Client, seeded: tupl
     active = (await client.get("/analytics/models", params={"active": "true"}, headers=store.headers())).json()
     assert model_id not in {m["id"] for m in active["items"]}
     assert (await client.post("/analytics/models/999999999/activate", headers=store.headers())).status_code == 404
+
+
+async def test_model_activation_is_audited(
+    client: Client, pool: asyncpg.Pool, seeded: tuple[StoreContext, Cohort]
+) -> None:
+    store, cohort = seeded
+    model_id = next(iter(cohort.model_ids.values()))
+    await client.post(f"/analytics/models/{model_id}/activate", params={"force": "true"}, headers=store.headers())
+    await client.post(f"/analytics/models/{model_id}/deactivate", headers=store.headers())
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT actor, target::text, details::text FROM audit_log WHERE store_id = $1 AND action = 'model.activate'"
+            " ORDER BY id",
+            store.id,
+        )
+    assert [msgspec.json.decode(r["details"])["active"] for r in rows][-2:] == [True, False]
+    assert all(msgspec.json.decode(r["target"]) == {"model_id": model_id} for r in rows[-2:])
+    assert rows[-1]["actor"] == f"credential:{store.credential.key}"
 
 
 async def test_training_job_is_queued_polled_and_run_by_the_engine(

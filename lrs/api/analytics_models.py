@@ -25,6 +25,7 @@ from lrs.api.analytics import CURSOR, LIMIT, SECURITY, TAG, known_course
 from lrs.api.analytics_params import course_query, decode_cursor, encode_cursor, only, utc
 from lrs.api.deps import require
 from lrs.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
+from lrs.governance import audit
 from lrs.queue import SCORE_COURSES_JOB, TRAIN_MODELS_JOB
 from lrs.security.authn import Principal
 from lrs.security.scopes import Permission
@@ -282,6 +283,14 @@ async def _set_active(
                 path="force",
             )
         await actions.set_model_active(conn, principal.store_id, state, active)
+        await audit.record(
+            conn,
+            principal.store_id,
+            audit.actor_of(principal),
+            audit.Action.MODEL_ACTIVATE,
+            {"model_id": model_id},
+            {"active": active, "force": force},
+        )
         return await _model(conn, principal.store_id, model_id)
 
     return await in_transaction(pool, change)
