@@ -40,7 +40,7 @@ async def cohort(pool: asyncpg.Pool, settings: Settings) -> Cohort:
     """Two ended offerings and a running one (half-way), fed, scored once (no models yet) and trained."""
     store = await make_store(pool)
     await configure(pool, store.id, SOFT_GATE)
-    config = SimulationConfig(learners=40, courses=3, weeks=6, seed=3, now=present(), progress=0.5)
+    config = SimulationConfig(learners=30, courses=3, weeks=5, seed=3, now=present(), progress=0.6)
     statements = list(simulate(config))
     await load(pool, store, statements)
     ctx = worker_ctx(pool, settings)

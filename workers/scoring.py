@@ -51,7 +51,7 @@ async def opt_outs(conn: asyncpg.Connection, store_id: int) -> OptOuts:
 
 
 class ModelCache:
-    """Models by id: a stored model never changes, so each is unpickled once per worker."""
+    """Active models by id: a stored model never changes, so each is unpickled once per worker while active."""
 
     def __init__(self) -> None:
         self._models: dict[tuple[int, int], TrainedModel] = {}
@@ -59,6 +59,9 @@ class ModelCache:
     async def active(self, conn: asyncpg.Connection, store_id: int) -> dict[str, tuple[int, TrainedModel]]:
         """cut key -> (model id, model) of the store's active models."""
         refs = await db.active_models(conn, store_id)
+        active = {(store_id, r.id) for r in refs}
+        for key in [k for k in self._models if k[0] == store_id and k not in active]:
+            del self._models[key]  # deactivated: not needed again unless re-activated (then loaded again)
         missing = [r.id for r in refs if (store_id, r.id) not in self._models]
         if missing:
             for model_id, artifact in (await db.model_artifacts(conn, store_id, missing)).items():
