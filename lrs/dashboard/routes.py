@@ -178,10 +178,13 @@ class DashboardController(Controller):
             rows = await reads.course_page(conn, found.principal.store_id, after[0] if after else None, PAGE_SIZE + 1)
             store_settings = await reads.store_settings(conn, found.principal.store_id)
         page_rows, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-        # As the API's course list: a course never summarised gets its summary now (learner counts come from it).
-        await fill_summaries(pool, found.principal.store_id, page_rows, store_settings)
+        # As the API's course list: learner counts come from each course's summary (computed now if never, and
+        # refreshed in the background after answering when stale).
+        refresh = await fill_summaries(pool, found.principal.store_id, page_rows, store_settings)
         next_cursor = encode_cursor(page_rows[-1].id) if more else None
-        return html(_chrome(found, "Courses", pages.courses(page_rows, next_cursor)))
+        response = html(_chrome(found, "Courses", pages.courses(page_rows, next_cursor)))
+        response.background = refresh
+        return response
 
     @get("/course")
     async def course(self, request: Request[Any, Any, Any], pool: NamedDependency[asyncpg.Pool]) -> Response[str]:
