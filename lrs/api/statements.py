@@ -247,12 +247,16 @@ async def get_statements(
             body, content_type = await _render(
                 conn, principal.store_id, [row], None, parsed.presentation, version, languages
             )
-            headers = {"Last-Modified": _http_date(row.stored)}
+            headers = {
+                "Last-Modified": _http_date(row.stored),
+                CONSISTENT_THROUGH: format_stored(await store.consistent_through(conn)),
+            }
         else:
             parsed.query.authority = mine
             limit = parsed.query.limit
             parsed.query.limit = limit + 1
-            rows = await store.query_statements(conn, principal.store_id, parsed.query)
+            page = await store.query_page(conn, principal.store_id, parsed.query)
+            rows = page.rows
             more = ""
             if len(rows) > limit:
                 rows = rows[:limit]
@@ -260,8 +264,7 @@ async def get_statements(
             body, content_type = await _render(
                 conn, principal.store_id, rows, more, parsed.presentation, version, languages
             )
-            headers = {}
-        headers |= {CONSISTENT_THROUGH: format_stored(await store.consistent_through(conn))}
+            headers = {CONSISTENT_THROUGH: format_stored(page.consistent_through)}
     headers["Content-Type"] = content_type
     if request.method == HttpMethod.HEAD:
         return Response(b"", status_code=HTTP_200_OK, headers=headers, media_type=content_type)

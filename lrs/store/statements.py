@@ -60,6 +60,14 @@ class StatementRow:
     stored: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """The statements of a GET, and the Consistent-Through bound taken with them."""
+
+    rows: list[StatementRow]
+    consistent_through: datetime
+
+
 @dataclass(slots=True)
 class StatementQuery:
     """The GET /statements filters, already validated. `after` is the keyset cursor (a seq)."""
@@ -307,6 +315,8 @@ def _compose(block: str, query: StatementQuery) -> str:
     return (
         q("statements", block)
         .replace("/*filters*/", filters)
+        .replace("/*store_has_references*/", q("statements", "store_has_references").rstrip(";"))
+        .replace("/*consistent_through*/", q("statements", "consistent_through").rstrip(";"))
         .replace("/*after*/", ">" if query.ascending else "<")
         .replace("/*direction*/", "ASC" if query.ascending else "DESC")
     )
@@ -315,6 +325,12 @@ def _compose(block: str, query: StatementQuery) -> str:
 async def query_statements(conn: asyncpg.Connection, store_id: int, query: StatementQuery) -> list[StatementRow]:
     """Up to `query.limit` statements matching the filters, in seq order (newest first unless ascending);
     statements that reference a match (recursively) match too."""
+    return (await query_page(conn, store_id, query)).rows
+
+
+async def query_page(conn: asyncpg.Connection, store_id: int, query: StatementQuery) -> StatementPage:
+    """`query_statements` with the Consistent-Through bound; one round trip unless the store has StatementRefs
+    (or nothing matches)."""
     args = (
         store_id,
         query.agent,
@@ -331,11 +347,19 @@ async def query_statements(conn: asyncpg.Connection, store_id: int, query: State
     )
     rows = await conn.fetch(_compose("direct_matches", query), *args)
     found = {r["seq"]: StatementRow(r["seq"], r["payload"], r["stored"]) for r in rows}
-    if query.has_content_filter and await conn.fetchval(q("statements", "store_has_references"), store_id):
+    if rows:
+        has_references: bool = rows[0]["store_has_references"]
+        bound: datetime = rows[0]["consistent_through"]
+    else:
+        has_references = query.has_content_filter and await conn.fetchval(
+            q("statements", "store_has_references"), store_id
+        )
+        bound = await consistent_through(conn)
+    if query.has_content_filter and has_references:
         for r in await conn.fetch(_compose("referring_matches", query), *args):
             found.setdefault(r["seq"], StatementRow(r["seq"], r["payload"], r["stored"]))
     ordered = sorted(found.values(), key=lambda row: row.seq, reverse=not query.ascending)
-    return ordered[: query.limit]
+    return StatementPage(ordered[: query.limit], bound)
 
 
 async def activity_definitions(

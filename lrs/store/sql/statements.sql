@@ -166,8 +166,13 @@ s.seq IN (
 ($5::text IS NULL AND $6::text[] IS NULL)
 
 -- name: direct_matches
--- Statements matching the filters themselves, after the cursor, within the stored window.
-SELECT s.seq, s.payload::text, s.stored FROM statements s
+-- Statements matching the filters themselves, after the cursor, within the stored window; every row also
+-- carries whether the store has StatementRefs at all and the Consistent-Through bound (each computed once), so
+-- a page usually takes one round trip.
+SELECT s.seq, s.payload::text, s.stored,
+       (/*store_has_references*/) AS store_has_references,
+       (/*consistent_through*/) AS consistent_through
+FROM statements s
 WHERE s.store_id = $1 AND NOT s.voided
   AND ($8::timestamptz IS NULL OR s.stored > $8)
   AND ($9::timestamptz IS NULL OR s.stored <= $9)
