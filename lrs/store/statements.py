@@ -345,7 +345,8 @@ async def query_page(conn: asyncpg.Connection, store_id: int, query: StatementQu
         query.after,
         query.limit,
     )
-    rows = await conn.fetch(_compose("direct_matches", query), *args)
+    direct = "direct_matches_by_activity" if query.activity is not None and query.agent is None else "direct_matches"
+    rows = await conn.fetch(_compose(direct, query), *args)
     found = {r["seq"]: StatementRow(r["seq"], r["payload"], r["stored"]) for r in rows}
     if rows:
         has_references: bool = rows[0]["store_has_references"]
