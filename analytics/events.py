@@ -83,6 +83,7 @@ _DURATION = re.compile(
     r"(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<mi>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
+# In the order of the pattern's groups.
 _DURATION_UNITS = {
     "y": 365 * 86400.0,
     "mo": 30 * 86400.0,
@@ -99,7 +100,11 @@ def parse_duration(value: str) -> float | None:
     match = _DURATION.match(value)
     if match is None or value in ("P", "PT") or value.endswith("T"):
         return None
-    return sum(float(v) * _DURATION_UNITS[k] for k, v in match.groupdict().items() if v is not None)
+    total = 0.0
+    for value_text, unit in zip(match.groups(), _DURATION_UNITS.values(), strict=True):
+        if value_text is not None:
+            total += float(value_text) * unit
+    return total
 
 
 def _as_list(value: Any) -> list[Any]:
