@@ -44,31 +44,12 @@ from bench._harness import (
     table,
     tree_cpu_seconds,
 )
+from lrs.bulk.writer import RELATION_COLUMNS, STATEMENT_COLUMNS
 from lrs.security.credentials import default_authority
 from lrs.xapi import StatementIndex, agent_ifi, index_entries, parse_statements, prepare_for_storage
 
 encode = msgspec.json.encode
 Row = tuple[dict[str, Any], StatementIndex]
-
-STATEMENT_COLUMNS = [
-    "store_id",
-    "seq",
-    "id",
-    "payload",
-    "verb_id",
-    "actor_ifi",
-    "object_type",
-    "object_activity_id",
-    "object_agent_ifi",
-    "object_statement_id",
-    "registration",
-    "timestamp",
-    "stored",
-    "authority_ifi",
-    "version",
-    "is_voiding",
-    "voided",
-]
 
 
 def simulated(count: int, seed: int) -> Iterator[dict[str, Any]]:
@@ -135,12 +116,12 @@ async def copy_rows(conn: asyncpg.Connection, store_id: int, rows: list[Row]) ->
         )
         agent_records.extend((store_id, ifi, seq, usage) for ifi, usage in ix.agents)
         activity_records.extend((store_id, a, seq, usage) for a, usage in ix.activities)
-    await conn.copy_records_to_table("statements", records=statement_records, columns=STATEMENT_COLUMNS)
+    await conn.copy_records_to_table("statements", records=statement_records, columns=list(STATEMENT_COLUMNS))
     await conn.copy_records_to_table(
-        "statement_agents", records=agent_records, columns=["store_id", "agent_ifi", "statement_seq", "usage"]
+        "statement_agents", records=agent_records, columns=list(RELATION_COLUMNS["statement_agents"])
     )
     await conn.copy_records_to_table(
-        "statement_activities", records=activity_records, columns=["store_id", "activity_id", "statement_seq", "usage"]
+        "statement_activities", records=activity_records, columns=list(RELATION_COLUMNS["statement_activities"])
     )
 
 
