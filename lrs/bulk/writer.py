@@ -26,7 +26,9 @@ from lrs.bulk.preparing import STORED_PLACEHOLDER_JSON, PreparedStatement
 from lrs.bulk.sql import bq
 from lrs.errors import Conflict, NotFound
 from lrs.store.db import Retry, in_transaction
-from lrs.xapi import format_stored, merge_activity_definition, statements_equivalent
+from lrs.store.sql import q
+from lrs.store.statements import define_activities
+from lrs.xapi import format_stored, statements_equivalent
 
 _decode = msgspec.json.decode
 _encode = msgspec.json.Encoder().encode
@@ -173,43 +175,18 @@ async def _copy(
             "statement_activities", records=activities, columns=RELATION_COLUMNS["statement_activities"]
         )
     if targets:
-        await conn.execute(bq("apply_voiding"), store_id, [uuid.UUID(t) for t in targets])
+        await conn.execute(q("statements", "apply_voiding"), store_id, [uuid.UUID(t) for t in targets])
 
 
 async def _define_activities(conn: asyncpg.Connection, store_id: int, fresh: list[PreparedStatement]) -> None:
-    """Merge the batch's activity definitions into the canonical ones (as the API does for the `define` scope);
-    rows are locked, in id order, only when a definition changes. Repeated definitions are merged once."""
+    """Merge the batch's activity definitions into the canonical ones, as the API does for the `define` scope.
+    Repeated definitions are merged once, in the order of their last appearance (merging A, B, A equals B, A)."""
     incoming: dict[str, dict[bytes, dict[str, Any]]] = {}
     for row in fresh:
         for activity_id, definition in row.definitions:
             seen = incoming.setdefault(activity_id, {})
             key = _encode(definition)
-            seen.pop(key, None)  # keep the order of last appearance: merging A, B, A equals merging B, A
+            seen.pop(key, None)
             seen[key] = definition
-    if not incoming:
-        return
-    ids = sorted(incoming)
-    current = {
-        r["activity_id"]: _decode(r["definition"]) for r in await conn.fetch(bq("activity_definitions"), store_id, ids)
-    }
-    changed = [a for a in ids if _merged(current.get(a), incoming[a].values()) != current.get(a)]
-    if not changed:
-        return
-    locked = {
-        r["activity_id"]: _decode(r["definition"])
-        for r in await conn.fetch(bq("lock_activity_definitions"), store_id, changed)
-    }
-    merged = [(a, _merged(locked.get(a), incoming[a].values())) for a in changed]
-    await conn.execute(
-        bq("upsert_activity_definitions"),
-        store_id,
-        [a for a, _ in merged],
-        [_encode(d).decode() for _, d in merged],
-    )
-
-
-def _merged(existing: dict[str, Any] | None, definitions: Any) -> dict[str, Any] | None:
-    result = existing
-    for definition in definitions:
-        result = merge_activity_definition(result, definition)
-    return result
+    if incoming:
+        await define_activities(conn, store_id, {a: list(d.values()) for a, d in incoming.items()})

@@ -140,7 +140,7 @@ async def store_statements(
         definitions = _incoming_definitions(fresh) if may_define else {}
         current = await _insert(conn, store_id, fresh, start, agent_ifi(authority), sorted(definitions))
         if definitions:
-            await _define_activities(conn, store_id, definitions, current)
+            await define_activities(conn, store_id, definitions, current)
         if attachments:
             await _store_attachments(conn, store_id, fresh, attachments)
     return StoredBatch(ids=ids, inserted=len(fresh), consistent_through=start["consistent_through"])
@@ -245,16 +245,19 @@ def _incoming_definitions(fresh: list[tuple[dict[str, Any], StatementIndex]]) ->
     return incoming
 
 
-async def _define_activities(
+async def define_activities(
     conn: asyncpg.Connection,
     store_id: int,
-    incoming: dict[str, list[dict[str, Any]]],
-    current: dict[str, dict[str, Any]],
+    incoming: Mapping[str, Sequence[dict[str, Any]]],
+    current: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Merge new definitions into the canonical ones (`current`, read before the insert); rows are locked (in id
-    order, created when new) only when one changes, so concurrent first definitions of an activity merge rather
-    than overwrite each other."""
+    """Merge new definitions (in order, per activity) into the canonical ones; `current` is what the caller already
+    read (else it is read here). Rows are locked (in id order, created when new) only when one changes, so
+    concurrent first definitions of an activity merge rather than overwrite each other. Used by the API's write
+    path and by `lrs import`."""
     ids = sorted(incoming)
+    if current is None:
+        current = await activity_definitions(conn, store_id, ids)
     changed = [a for a in ids if _merged(current.get(a), incoming[a]) != current.get(a)]
     if not changed:
         return
@@ -271,7 +274,7 @@ async def _define_activities(
     )
 
 
-def _merged(existing: dict[str, Any] | None, definitions: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _merged(existing: dict[str, Any] | None, definitions: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     result = existing
     for definition in definitions:
         result = merge_activity_definition(result, definition)

@@ -27,30 +27,6 @@ SELECT g.id, g.payload FROM (
 ) AS g
 WHERE g.payload IS NOT NULL;
 
--- name: apply_voiding
--- Statements stored earlier that this batch's voiding statements target (a voiding statement is never voided).
-UPDATE statements SET voided = true
-WHERE store_id = $1 AND id = ANY($2::uuid[]) AND NOT is_voiding AND NOT voided;
-
--- name: activity_definitions
-SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($2::text[]);
-
--- name: lock_activity_definitions
--- Locks the rows to merge into, in activity-id order (concurrent batches cannot deadlock), and returns their
--- latest committed definitions; a missing row is created empty (replaced before commit) so that it is locked
--- too and a concurrent first definition merges instead of overwriting.
-INSERT INTO activities (store_id, activity_id, definition, updated)
-SELECT $1, a.id, '{}'::jsonb, now() FROM unnest($2::text[]) AS a (id)
-ORDER BY a.id
-ON CONFLICT (store_id, activity_id) DO UPDATE SET updated = activities.updated
-RETURNING activity_id, definition::text;
-
--- name: upsert_activity_definitions
-INSERT INTO activities (store_id, activity_id, definition, updated)
-SELECT $1, a.id, a.definition::jsonb, now() FROM unnest($2::text[], $3::text[]) AS a (id, definition)
-ORDER BY a.id
-ON CONFLICT (store_id, activity_id) DO UPDATE SET definition = EXCLUDED.definition, updated = now();
-
 -- name: progress_get
 SELECT file_name, done_records, last_line, inserted, rejected, started, completed FROM import_progress
 WHERE store_id = $1 AND file_sha256 = $2;

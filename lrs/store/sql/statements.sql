@@ -59,31 +59,6 @@ newly_voided AS (
 )
 SELECT activity_id, definition::text FROM activities WHERE store_id = $1 AND activity_id = ANY($25::text[]);
 
--- name: existing_by_ids
--- Statements already stored under ids of an incoming batch (for the conflict check).
-SELECT id, payload::text FROM statements WHERE store_id = $1 AND id = ANY($2::uuid[]);
-
--- name: insert_statements
--- A whole batch in one statement; ids another transaction stored meanwhile come back missing.
--- A statement that an earlier voiding statement targets is stored as voided (unless it is itself voiding).
-INSERT INTO statements (
-    store_id, id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
-    object_statement_id, registration, "timestamp", stored, authority_ifi, version, is_voiding, voided
-)
-SELECT $1, u.id, u.payload::jsonb, u.verb_id, u.actor_ifi, u.object_type, u.object_activity_id,
-       u.object_agent_ifi, u.object_statement_id, u.registration, u.ts, $12, $13, u.version, u.is_voiding,
-       NOT u.is_voiding AND EXISTS (
-           SELECT 1 FROM statements v
-           WHERE v.store_id = $1 AND v.is_voiding AND v.object_statement_id = u.id
-       )
-FROM unnest(
-    $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[],
-    $10::uuid[], $11::timestamptz[], $14::text[], $15::boolean[]
-) AS u (id, payload, verb_id, actor_ifi, object_type, object_activity_id, object_agent_ifi,
-        object_statement_id, registration, ts, version, is_voiding)
-ON CONFLICT (store_id, id) DO NOTHING
-RETURNING id, seq;
-
 -- name: insert_statement_agents
 INSERT INTO statement_agents (store_id, agent_ifi, statement_seq, usage)
 SELECT $1, a.ifi, a.seq, a.usage FROM unnest($2::text[], $3::bigint[], $4::text[]) AS a (ifi, seq, usage)
@@ -235,7 +210,3 @@ LIMIT $12;
 SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
 WHERE datname = current_database() AND state <> 'idle' AND xact_start IS NOT NULL AND pid <> pg_backend_pid();
 
--- name: transaction_time
--- The batch's `stored`, in the millisecond precision the statements show, so that since/until given a
--- statement's own `stored` compare with exactly that value (since excludes it, until includes it).
-SELECT date_trunc('milliseconds', now());
